@@ -63,6 +63,8 @@ type Contact struct {
 	Note       string
 	PhotoJPEG  []byte // inline photo, or nil
 	Categories []string
+	// Org is the organisation (ORG), or "".
+	Org string
 }
 
 // Address is a postal address.
@@ -90,6 +92,12 @@ type Event struct {
 	Occurrences []time.Time
 	// AlarmBefore is how long before Start the alarm rings; 0 for none.
 	AlarmBefore time.Duration
+	// Description is the event's DESCRIPTION decoded, line breaks as "\n".
+	Description string
+	// Floating is set when the file writes times without "Z" (local wall
+	// clock, no zone); Start, End and Occurrences then hold that wall-clock
+	// time in UTC.
+	Floating bool
 }
 
 // Todo is a source to-do.
@@ -102,6 +110,9 @@ type Todo struct {
 	Completed bool
 	// CompletedAt is the completion time when Completed.
 	CompletedAt time.Time
+	// Floating is set when DUE is written without "Z"; Due then holds that
+	// wall-clock time in UTC.
+	Floating bool
 }
 
 // Note is a source note (vNote).

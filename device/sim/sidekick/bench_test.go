@@ -1,0 +1,9 @@
+package sidekick
+
+import "testing"
+
+func BenchmarkGenerateDefault(b *testing.B) {
+	for b.Loop() {
+		Generate(DefaultParams())
+	}
+}
