@@ -1,0 +1,5 @@
+//go:build race
+
+package sidekick
+
+const raceEnabled = true
