@@ -60,7 +60,7 @@ type Contact struct {
 	Emails     []string
 	Addresses  []Address
 	Birthday   string // YYYY-MM-DD, or ""
-	Note       string
+	Note       string // decoded; line breaks as "\n"
 	PhotoJPEG  []byte // inline photo, or nil
 	Categories []string
 	// Org is the organisation (ORG), or "".

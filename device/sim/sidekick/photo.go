@@ -197,7 +197,7 @@ func exifSegment(t time.Time, bigEndian bool) []byte {
 
 // avatar is a small JPEG for a contact's PHOTO: a head and shoulders on a
 // coloured ground, colour from the contact's stream.
-func (g *gen) avatar(i int, _ string) []byte {
+func (g *gen) avatar(i int) []byte {
 	r := g.rng(streamAvatar, i)
 	const s = 48
 	img := image.NewRGBA(image.Rect(0, 0, s, s))

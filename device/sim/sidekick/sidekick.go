@@ -3,8 +3,9 @@
 // servers failed in October 2009. sk-rescue is tested against it.
 //
 // Everything is derived from Params.Seed through math/rand/v2 PCG streams,
-// one stream per item, so the same Params always give the same bytes and
-// raising a count only appends items. The phone holds:
+// one stream per item, so the same Params always give the same bytes, and
+// raising Contacts, Events or Todos only appends items (photo sizes and
+// times are spread over Photos, so they change with it). The phone holds:
 //
 //   - /Contacts/Cnnnn.vcf: one vCard 2.1 (versit 1996) per contact, CRLF
 //     line ends, bare TEL/ADR/EMAIL types, CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE
@@ -18,7 +19,11 @@
 //     target size.
 //
 // dataset.Truth records what each file means, computed here independently
-// of any parser or converter in sk-rescue.
+// of any parser or converter in sk-rescue. Conventions: text is decoded
+// (QP undone, UTF-8), line breaks inside values are "\n" (the files write
+// CRLF, =0D=0A in QP); floating times are held as their wall-clock reading
+// in UTC with Floating set; all-day events run from 00:00 to 00:00 the next
+// day; Occurrences are nil for events without a rule.
 package sidekick
 
 import (

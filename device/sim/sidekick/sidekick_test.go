@@ -649,7 +649,7 @@ func TestGenerateFast(t *testing.T) {
 	}
 	start := time.Now()
 	Generate(DefaultParams())
-	if d := time.Since(start); d > 2*time.Second {
+	if d := time.Since(start); d > 5*time.Second { // generous: shared CI machines; BenchmarkGenerateDefault has the real figure
 		t.Errorf("default phone took %v", d)
 	}
 }

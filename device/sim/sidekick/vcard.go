@@ -130,7 +130,7 @@ func (g *gen) contact(i int) (dataset.File, dataset.Contact) {
 	}
 
 	if i%photoEvery == photoOffset {
-		c.PhotoJPEG = g.avatar(i, c.FullName)
+		c.PhotoJPEG = g.avatar(i)
 		b.base64("PHOTO;ENCODING=BASE64;TYPE=JPEG", c.PhotoJPEG)
 	}
 	if i%uidEvery == uidOffset {
