@@ -362,7 +362,7 @@ func (cv *calContext) convert(src *versit.Component, index int, opt formats.Opti
 			c.attendee(p)
 			continue
 		case "UID":
-			c.add(&goical.Prop{Name: name, Params: goical.Params{}, Value: strings.TrimSpace(versit.Unescape(val))})
+			c.add(&goical.Prop{Name: name, Params: goical.Params{}, Value: versit.OneLine(versit.Unescape(val))})
 			continue
 		}
 		prop := &goical.Prop{Name: name, Params: c.params(p)}

@@ -148,7 +148,7 @@ func convertCard(c *versit.Component, index int, opt formats.Options) (formats.R
 			continue
 		case "UID":
 			if uid == "" {
-				uid = strings.TrimSpace(versit.Unescape(p.Value))
+				uid = versit.OneLine(versit.Unescape(p.Value))
 			}
 			continue
 		case "REV":

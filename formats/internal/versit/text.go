@@ -175,3 +175,14 @@ func Fold(w io.Writer, b []byte) error {
 	_, err := w.Write(out.Bytes())
 	return err
 }
+
+// OneLine removes line breaks and other control characters from a value
+// that must be one line (a UID, say).
+func OneLine(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return -1
+		}
+		return r
+	}, s))
+}

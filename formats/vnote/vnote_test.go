@@ -1,0 +1,93 @@
+package vnote
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/sk-rescue/sk-rescue/formats"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+var testOpt = formats.Options{UIDSeed: "test-serial/item-1", ProdID: "-//sk-rescue//sk-rescue test//EN"}
+
+func TestSamples(t *testing.T) {
+	want := map[string]string{
+		"nokia.vnt":   "Some text is here.\n",
+		"symbian.vnt": "Teolog\nDager og blir ute til i kassa tar vår teolog dager og  \n",
+	}
+	files, _ := filepath.Glob("testdata/*.vnt")
+	if len(files) != len(want) {
+		t.Fatalf("samples %v", files)
+	}
+	var all []formats.Record
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Convert(raw, testOpt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Records) != 1 || len(res.Failures) != 0 {
+			t.Fatalf("%s: %+v", f, res)
+		}
+		r := res.Records[0]
+		if got := string(r.Data); got != want[filepath.Base(f)] {
+			t.Errorf("%s: text %q, want %q", f, got, want[filepath.Base(f)])
+		}
+		if r.Kind != formats.KindNote || r.UID == "" {
+			t.Errorf("%s: kind %q uid %q", f, r.Kind, r.UID)
+		}
+		all = append(all, r)
+	}
+	var b bytes.Buffer
+	if err := Journal(&b, all, testOpt.ProdID); err != nil {
+		t.Fatal(err)
+	}
+	got := bytes.ReplaceAll(b.Bytes(), []byte("\r\n"), []byte("\n"))
+	path := "testdata/notes.ics.golden"
+	if *update {
+		os.WriteFile(path, got, 0o644)
+	}
+	wantJ, _ := os.ReadFile(path)
+	if !bytes.Equal(got, wantJ) {
+		t.Errorf("journal differs from %s:\n%s", path, got)
+	}
+	if !strings.Contains(string(got), "BEGIN:VJOURNAL") {
+		t.Error("no VJOURNAL")
+	}
+}
+
+func TestNotVNote(t *testing.T) {
+	for _, in := range []string{"", "hello", "BEGIN:VCARD\nEND:VCARD\n"} {
+		if _, err := Convert([]byte(in), testOpt); err == nil {
+			t.Errorf("%q: no error", in)
+		}
+	}
+}
+
+func FuzzConvert(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*.vnt")
+	for _, p := range files {
+		b, _ := os.ReadFile(p)
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		res, err := Convert(raw, testOpt)
+		if err != nil {
+			return
+		}
+		var b bytes.Buffer
+		if len(res.Records) > 0 {
+			if err := Journal(&b, res.Records, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
