@@ -254,3 +254,9 @@ func RespName(code uint16) string {
 	}
 	return fmt.Sprintf("response 0x%04x", code)
 }
+
+// KnownOp reports whether op is an operation this package has a name for.
+func KnownOp(op uint16) bool {
+	_, ok := opNames[op]
+	return ok
+}
