@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/sk-rescue/sk-rescue/device"
+	"github.com/sk-rescue/sk-rescue/device/mtp"
+	"github.com/sk-rescue/sk-rescue/device/sim"
+	"github.com/sk-rescue/sk-rescue/device/usb"
+)
+
+// usbOptions are set by the global --keep-kernel-drivers flag.
+var usbOptions usb.Options
+
+// handsetEntry is one line of `sk-rescue devices`.
+type handsetEntry struct {
+	Selector  string   `json:"selector"`
+	Maker     string   `json:"maker"`
+	Model     string   `json:"model"`
+	Serial    string   `json:"serial"`
+	Location  string   `json:"location"`
+	Protocols []string `json:"protocols"`
+	// Battery is in percent, -1 when unknown.
+	Battery int `json:"battery"`
+	// Problem says why the handset cannot be opened (permissions, busy).
+	Problem string `json:"problem,omitempty"`
+}
+
+// listHandsets lists the handsets attached over USB. Where it can, it opens
+// each one read-only to read its battery. A machine without USB (a
+// container, CI) has none, which is not an error.
+func listHandsets(ctx context.Context) ([]handsetEntry, error) {
+	cands, err := usb.Enumerate(ctx)
+	if err != nil {
+		if errors.Is(err, usb.ErrUnavailable) {
+			return []handsetEntry{}, nil
+		}
+		return nil, err
+	}
+	list := []handsetEntry{}
+	for _, c := range cands {
+		e := handsetEntry{
+			Selector: selectorFor(c), Maker: c.Manufacturer, Model: c.Product, Serial: c.Serial,
+			Location: c.Location(), Protocols: c.Protocols(), Battery: -1,
+		}
+		if c.Problem != nil {
+			e.Problem = c.Problem.Error()
+		} else if h, err := openUSB(ctx, c); err != nil {
+			e.Problem = err.Error()
+		} else {
+			e.Battery = h.Info().Battery
+			h.Close()
+		}
+		list = append(list, e)
+	}
+	return list, nil
+}
+
+// selectorFor is the --device value that names c: its serial when it has
+// one, else its bus and address.
+func selectorFor(c usb.Candidate) string {
+	if c.Serial != "" {
+		return c.Serial
+	}
+	return fmt.Sprintf("%d:%d", c.Bus, c.Address)
+}
+
+// openHandset opens the handset the --device selector names. This is the
+// one place drivers are listed.
+func openHandset(ctx context.Context, selector string) (device.Handset, error) {
+	sel, err := device.ParseSelector(selector)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	switch sel.Kind {
+	case device.SelectSim:
+		h, _, err := sim.Open(ctx, sel)
+		return h, err
+	case device.SelectDir:
+		return openDir(sel)
+	}
+	cands, err := usb.Enumerate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c, err := usb.Select(sel, cands)
+	if err != nil {
+		return nil, err
+	}
+	return openUSB(ctx, c)
+}
+
+// openUSB opens a USB handset through the richest protocol it offers.
+func openUSB(ctx context.Context, c usb.Candidate) (device.Handset, error) {
+	if f, ok := c.Function(usb.ProtoMTP, usb.ProtoPTP); ok {
+		link, err := usb.OpenFunction(ctx, c, f, usbOptions)
+		if err != nil {
+			return nil, err
+		}
+		h, err := mtp.Open(ctx, link, mtp.Options{Location: c.Location()})
+		if err != nil {
+			link.Close()
+			return nil, fmt.Errorf("%s: %w", c, err)
+		}
+		return h, nil
+	}
+	return nil, fmt.Errorf("%s offers %v, which sk-rescue cannot read yet: %w", c, c.Protocols(), device.ErrNotFound)
+}

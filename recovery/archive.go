@@ -1,0 +1,184 @@
+package recovery
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// tmpMarker is in every temporary file's name, so a resumed export can find
+// and remove what an interrupted one left.
+const tmpMarker = ".sk-tmp-"
+
+// archive is the output folder. Every write goes through an os.Root, so no
+// name from the handset, however hostile, and no symlink planted in the
+// folder can make sk-rescue write outside it.
+type archive struct {
+	dir  string
+	root *os.Root
+}
+
+// openArchive creates dir if needed and opens it as a root.
+func openArchive(dir string) (*archive, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("recovery: create output folder: %w", err)
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, fmt.Errorf("recovery: open output folder: %w", err)
+	}
+	return &archive{dir: dir, root: root}, nil
+}
+
+func (a *archive) Close() error { return a.root.Close() }
+
+// removeTemps deletes temporary files an interrupted run left behind.
+func (a *archive) removeTemps() error {
+	return fs.WalkDir(a.root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.Contains(d.Name(), tmpMarker) {
+			if err := a.root.Remove(p); err != nil {
+				return fmt.Errorf("recovery: remove stale temp file %s: %w", p, err)
+			}
+		}
+		return nil
+	})
+}
+
+// hashingWriter counts and hashes what passes through it.
+type hashingWriter struct {
+	w io.Writer
+	h hash.Hash
+	n int64
+}
+
+func (hw *hashingWriter) Write(p []byte) (int, error) {
+	n, err := hw.w.Write(p)
+	hw.h.Write(p[:n])
+	hw.n += int64(n)
+	return n, err
+}
+
+// writeStream writes r to rel atomically: a temp file in the same folder,
+// fsync, rename, fsync of the folder. It returns the SHA-256 and size of
+// what was written. On any error the temp file is removed and rel is left as
+// it was.
+func (a *archive) writeStream(rel string, r io.Reader, mtime time.Time) (sum string, n int64, err error) {
+	dir, base := path.Split(rel)
+	dir = strings.TrimSuffix(dir, "/")
+	if dir != "" {
+		if err := a.root.MkdirAll(dir, 0o755); err != nil {
+			return "", 0, fmt.Errorf("recovery: create folder %s: %w", dir, err)
+		}
+	}
+	var rnd [6]byte
+	_, _ = rand.Read(rnd[:])
+	tmp := path.Join(dir, "."+truncateUTF8(base, 100)+tmpMarker+hex.EncodeToString(rnd[:]))
+	f, err := a.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return "", 0, fmt.Errorf("recovery: create %s: %w", rel, err)
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			a.root.Remove(tmp)
+		}
+	}()
+	hw := &hashingWriter{w: f, h: sha256.New()}
+	if _, err = io.CopyBuffer(hw, r, make([]byte, 1<<20)); err != nil {
+		return "", 0, err
+	}
+	if err = f.Sync(); err != nil {
+		return "", 0, fmt.Errorf("recovery: sync %s: %w", rel, err)
+	}
+	if err = f.Close(); err != nil {
+		return "", 0, fmt.Errorf("recovery: close %s: %w", rel, err)
+	}
+	if !mtime.IsZero() {
+		if err = a.root.Chtimes(tmp, mtime, mtime); err != nil {
+			return "", 0, fmt.Errorf("recovery: set time of %s: %w", rel, err)
+		}
+	}
+	if err = a.root.Rename(tmp, rel); err != nil {
+		return "", 0, fmt.Errorf("recovery: rename into %s: %w", rel, err)
+	}
+	a.syncDir(dir)
+	return hex.EncodeToString(hw.h.Sum(nil)), hw.n, nil
+}
+
+// writeFile writes data to rel atomically unless rel already holds exactly
+// data (a resumed run rewrites nothing it need not). It returns the SHA-256.
+func (a *archive) writeFile(rel string, data []byte, mtime time.Time) (string, error) {
+	sum := sha256.Sum256(data)
+	hexSum := hex.EncodeToString(sum[:])
+	if old, err := a.root.ReadFile(rel); err == nil && bytes.Equal(old, data) {
+		if !mtime.IsZero() {
+			if st, err := a.root.Stat(rel); err == nil && !st.ModTime().Equal(mtime) {
+				_ = a.root.Chtimes(rel, mtime, mtime)
+			}
+		}
+		return hexSum, nil
+	}
+	got, _, err := a.writeStream(rel, bytes.NewReader(data), mtime)
+	if err != nil {
+		return "", err
+	}
+	if got != hexSum {
+		return "", fmt.Errorf("recovery: %s: hash changed while writing", rel)
+	}
+	return hexSum, nil
+}
+
+// hashFile returns the SHA-256 and size of rel, or an error wrapping
+// fs.ErrNotExist when it is not there.
+func (a *archive) hashFile(rel string) (string, int64, error) {
+	f, err := a.root.Open(rel)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.CopyBuffer(h, f, make([]byte, 1<<20))
+	if err != nil {
+		return "", 0, fmt.Errorf("recovery: read %s: %w", rel, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}
+
+func (a *archive) readFile(rel string) ([]byte, error) { return a.root.ReadFile(rel) }
+
+func (a *archive) remove(rel string) error {
+	err := a.root.Remove(rel)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// syncDir makes a rename durable. Best effort: some filesystems (and
+// Windows) cannot sync a directory, and the data itself is already synced.
+func (a *archive) syncDir(dir string) {
+	if dir == "" {
+		dir = "."
+	}
+	if d, err := a.root.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+}
+
+// abs returns rel as a path on disk, for messages.
+func (a *archive) abs(rel string) string { return filepath.Join(a.dir, filepath.FromSlash(rel)) }

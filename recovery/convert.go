@@ -1,0 +1,199 @@
+package recovery
+
+import (
+	"bytes"
+	"fmt"
+	"mime"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/sk-rescue/sk-rescue/device"
+	"github.com/sk-rescue/sk-rescue/formats"
+	"github.com/sk-rescue/sk-rescue/formats/ical"
+	"github.com/sk-rescue/sk-rescue/formats/vcard"
+	"github.com/sk-rescue/sk-rescue/formats/vnote"
+)
+
+// converter turns one raw object into records.
+type converter func(raw []byte, opt formats.Options) (formats.Result, error)
+
+// converterFor picks the converter for an item by its media type, then by
+// its name's extension (handsets often label a .vcf as a generic file).
+func converterFor(it device.Item) (converter, string) {
+	mt, params, err := mime.ParseMediaType(it.Format)
+	if err != nil {
+		mt = strings.ToLower(strings.TrimSpace(strings.Split(it.Format, ";")[0]))
+	}
+	switch mt {
+	case "text/x-vcard", "text/vcard", "text/directory":
+		return vcard.Convert, "vcard"
+	case "text/x-vcalendar", "text/calendar":
+		return ical.Convert, "ical"
+	case "text/x-vnote":
+		return vnote.Convert, "vnote"
+	case "text/x-at-phonebook":
+		charset, memory := params["charset"], params["memory"]
+		return func(raw []byte, opt formats.Options) (formats.Result, error) {
+			_, _ = charset, memory; return vcard.Convert(raw, opt)
+		}, "at"
+	}
+	switch strings.ToLower(path.Ext(it.Name)) {
+	case ".vcf", ".vcard":
+		return vcard.Convert, "vcard"
+	case ".vcs", ".ics":
+		return ical.Convert, "ical"
+	case ".vnt":
+		return vnote.Convert, "vnote"
+	}
+	return nil, ""
+}
+
+// outputPlace says where records of a kind go.
+var outputPlace = map[string]struct {
+	dir, ext, combined string
+	kind               device.Kind
+}{
+	formats.KindContact: {"contacts", ".vcf", "contacts.vcf", device.KindContact},
+	formats.KindEvent:   {"calendar", ".ics", "calendar.ics", device.KindEvent},
+	formats.KindTodo:    {"todos", ".ics", "todos.ics", device.KindTodo},
+	formats.KindNote:    {"notes", ".txt", "notes.ics", device.KindNote},
+}
+
+// prodID is written into every converted file.
+func (e *exporter) prodID() string {
+	v := e.opt.ToolVersion
+	if v == "" {
+		v = "dev"
+	}
+	return "-//sk-rescue//sk-rescue " + v + "//EN"
+}
+
+// convertAll converts every archived item, writes one file per record and
+// the combined files. Conversion reads only the archived raw bytes, so it
+// gives the same result whether they were fetched now or in an earlier run.
+func (e *exporter) convertAll() error {
+	byKind := map[string][]formats.Record{}
+	used := map[string]bool{}
+	for i := range e.items {
+		it := &e.items[i]
+		if it.Status == StatusFailed || it.SHA256 == "" {
+			continue
+		}
+		it.Status = StatusOK
+		if it.Kind == device.KindPhoto || it.Kind == device.KindFile {
+			e.sum.Counts[it.Kind]++
+			continue
+		}
+		conv, _ := converterFor(it.Item)
+		if conv == nil {
+			e.keepRaw(it, -1, fmt.Sprintf("no converter for format %q; the raw bytes are kept", it.Format))
+			continue
+		}
+		raw, err := e.a.readFile(it.Raw)
+		if err != nil {
+			return fmt.Errorf("recovery: read back %s: %w", it.Raw, err)
+		}
+		e.report(Event{Stage: StageConvert, Kind: it.Kind, Item: it.Name, Done: i + 1, Total: len(e.items)})
+		res, err := conv(raw, formats.Options{
+			VCardVersion: e.opt.VCardVersion,
+			UIDSeed:      e.info.Serial + "/" + it.ID,
+			Modified:     it.Modified,
+			ProdID:       e.prodID(),
+		})
+		if err != nil {
+			e.keepRaw(it, -1, err.Error())
+			continue
+		}
+		for _, w := range res.Warnings {
+			e.warn(it, w)
+		}
+		for _, rec := range res.Records {
+			place, ok := outputPlace[rec.Kind]
+			if !ok {
+				e.keepRaw(it, -1, fmt.Sprintf("converter returned a record of unknown kind %q", rec.Kind))
+				continue
+			}
+			rel := uniquePath(path.Join(place.dir, safeUID(rec.UID)+place.ext), used)
+			sum, err := e.a.writeFile(rel, rec.Data, time.Time{})
+			if err != nil {
+				return err
+			}
+			it.Outputs = append(it.Outputs, Output{Path: rel, SHA256: sum, Size: int64(len(rec.Data)),
+				Kind: place.kind, UID: rec.UID, Name: rec.Name})
+			for _, w := range rec.Warnings {
+				e.warn(it, fmt.Sprintf("%s: %s", rec.Name, w))
+			}
+			e.sum.Counts[place.kind]++
+			byKind[rec.Kind] = append(byKind[rec.Kind], rec)
+		}
+		for _, f := range res.Failures {
+			e.keepRaw(it, f.Index, f.Err.Error())
+		}
+	}
+	return e.writeCombined(byKind)
+}
+
+// writeCombined writes the all-in-one files every phone and program imports.
+func (e *exporter) writeCombined(byKind map[string][]formats.Record) error {
+	for _, kind := range []string{formats.KindContact, formats.KindEvent, formats.KindTodo, formats.KindNote} {
+		recs := byKind[kind]
+		if len(recs) == 0 {
+			continue
+		}
+		place := outputPlace[kind]
+		var buf bytes.Buffer
+		var err error
+		switch kind {
+		case formats.KindContact:
+			for _, r := range recs {
+				buf.Write(r.Data)
+			}
+		case formats.KindEvent, formats.KindTodo:
+			err = ical.Combine(&buf, recs, e.prodID())
+		case formats.KindNote:
+			err = vnote.Journal(&buf, recs, e.prodID())
+		}
+		if err != nil {
+			return fmt.Errorf("recovery: write %s: %w", place.combined, err)
+		}
+		e.report(Event{Stage: StageWrite, Kind: place.kind, Item: place.combined})
+		sum, err := e.a.writeFile(place.combined, buf.Bytes(), time.Time{})
+		if err != nil {
+			return err
+		}
+		e.combined = append(e.combined, Output{Path: place.combined, SHA256: sum, Size: int64(buf.Len()), Kind: place.kind})
+	}
+	return nil
+}
+
+func (e *exporter) keepRaw(it *ManItem, record int, reason string) {
+	it.Status = StatusKeptRaw
+	it.Errors = append(it.Errors, ItemError{Record: record, Error: reason})
+	if record >= 0 {
+		reason = fmt.Sprintf("record %d: %s", record, reason)
+	}
+	e.sum.KeptRaw = append(e.sum.KeptRaw, ItemReport{Kind: it.Kind, ID: it.ID, Name: it.Name, Raw: it.Raw, Reason: reason})
+	e.report(Event{Stage: StageConvert, Kind: it.Kind, Item: it.Name,
+		Warning: fmt.Sprintf("%s kept raw (%s): %s", it.Name, it.Raw, reason)})
+}
+
+func (e *exporter) warn(it *ManItem, w string) {
+	it.Warnings = append(it.Warnings, w)
+	e.sum.Warnings = append(e.sum.Warnings, it.Name+": "+w)
+}
+
+// photoTime reads a photo's EXIF capture time, for handsets that give no
+// modification time.
+func photoTime(a *archive, rel string) (time.Time, bool) {
+	f, err := a.root.Open(rel)
+	if err != nil {
+		return time.Time{}, false
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return time.Time{}, false
+	}
+	_ = st; return time.Time{}, false
+}

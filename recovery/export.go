@@ -1,0 +1,499 @@
+package recovery
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/sk-rescue/sk-rescue/device"
+)
+
+// journalName is where an export records each raw item as soon as it is
+// safely on disk, so an interrupted run resumes without fetching it again.
+// It is removed once manifest.json is written.
+const journalName = ".sk-rescue-journal"
+
+// Options steer an export.
+type Options struct {
+	// Out is the output folder; created if missing. A folder holding an
+	// earlier export of the same handset is resumed.
+	Out string
+	// Kinds to export; all when empty.
+	Kinds []device.Kind
+	// VCardVersion is "3.0" (default) or "4.0".
+	VCardVersion string
+	// Reporter receives progress; none when nil.
+	Reporter Reporter
+	// ToolVersion is written into the manifest.
+	ToolVersion string
+	// BatteryEvery is how often a handset's charge is re-read while
+	// fetching (default 30 s; each read is one round trip).
+	BatteryEvery time.Duration
+}
+
+// ItemReport names an item that was kept raw or failed, and why.
+type ItemReport struct {
+	Kind   device.Kind `json:"kind"`
+	ID     string      `json:"id"`
+	Name   string      `json:"name"`
+	Raw    string      `json:"raw,omitempty"`
+	Reason string      `json:"reason"`
+}
+
+// Summary is the result of an export; with --json it is printed as is.
+type Summary struct {
+	Device device.Info `json:"device"`
+	Out    string      `json:"out"`
+	// Counts are records per kind; every kind is present.
+	Counts map[device.Kind]int `json:"counts"`
+	// Items is the number of raw objects listed; Fetched were read in this
+	// run, Resumed were already in the folder.
+	Items   int   `json:"items"`
+	Fetched int   `json:"fetched"`
+	Resumed int   `json:"resumed"`
+	Bytes   int64 `json:"bytes"`
+	// KeptRaw are items with records that could not be converted: their raw
+	// bytes are in the folder. Failed are items that could not be read.
+	KeptRaw  []ItemReport `json:"kept_raw"`
+	Failed   []ItemReport `json:"failed"`
+	Warnings []string     `json:"warnings"`
+}
+
+// ExitCode is 0 when everything was rescued and converted, 2 when some items
+// were kept raw or failed.
+func (s *Summary) ExitCode() int {
+	if len(s.KeptRaw) > 0 || len(s.Failed) > 0 {
+		return 2
+	}
+	return 0
+}
+
+// journalEntry is one line of the journal: an item whose raw bytes are on
+// disk.
+type journalEntry struct {
+	Kind     device.Kind `json:"kind"`
+	ID       string      `json:"id"`
+	Size     int64       `json:"size"`
+	Modified time.Time   `json:"modified,omitzero"`
+	Raw      string      `json:"raw"`
+	SHA256   string      `json:"sha256"`
+	RawSize  int64       `json:"raw_size"`
+	Warnings []string    `json:"warnings,omitempty"`
+}
+
+func itemKey(k device.Kind, id string) string { return string(k) + "\x00" + id }
+
+// Export reads every item of the requested kinds off h into opt.Out, converts
+// what can be converted, and writes the manifest last.
+//
+// A bad item (one that cannot be read, or whose records cannot be
+// converted) is reported in the Summary and the export goes on. A lost
+// handset or a cancelled ctx ends the export with an error; what was fetched
+// so far stays in the folder and the next Export into it resumes.
+func Export(ctx context.Context, h device.Handset, opt Options) (*Summary, error) {
+	if opt.Out == "" {
+		return nil, errors.New("recovery: no output folder given")
+	}
+	if opt.VCardVersion == "" {
+		opt.VCardVersion = "3.0"
+	}
+	if opt.VCardVersion != "3.0" && opt.VCardVersion != "4.0" {
+		return nil, fmt.Errorf("recovery: vCard version %q: use 3.0 or 4.0", opt.VCardVersion)
+	}
+	if opt.Reporter == nil {
+		opt.Reporter = nopReporter{}
+	}
+	if opt.BatteryEvery == 0 {
+		opt.BatteryEvery = 30 * time.Second
+	}
+	kinds := opt.Kinds
+	if len(kinds) == 0 {
+		kinds = device.Kinds
+	}
+
+	a, err := openArchive(opt.Out)
+	if err != nil {
+		return nil, err
+	}
+	defer a.Close()
+	if err := a.removeTemps(); err != nil {
+		return nil, err
+	}
+	prev := loadPrevious(a)
+
+	info := h.Info()
+	e := &exporter{
+		a: a, h: h, opt: opt, info: info, prev: prev,
+		battery: info.Battery,
+		sum: &Summary{
+			Device: info, Out: opt.Out, Counts: map[device.Kind]int{},
+			KeptRaw: []ItemReport{}, Failed: []ItemReport{}, Warnings: []string{},
+		},
+	}
+	for _, k := range device.Kinds {
+		e.sum.Counts[k] = 0
+	}
+
+	e.report(Event{Stage: StageList})
+	items, err := h.List(ctx, kinds...)
+	if err != nil {
+		return nil, fmt.Errorf("recovery: list handset: %w", err)
+	}
+	e.plan(items, prevManifest(a))
+
+	jf, err := a.root.OpenFile(journalName, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("recovery: open journal: %w", err)
+	}
+	e.journal = jf
+	defer jf.Close()
+
+	if err := e.fetchAll(ctx); err != nil {
+		return e.sum, err
+	}
+	if err := e.convertAll(); err != nil {
+		return e.sum, err
+	}
+	if err := e.writeManifest(); err != nil {
+		return e.sum, err
+	}
+	jf.Close()
+	if err := a.remove(journalName); err != nil {
+		return e.sum, fmt.Errorf("recovery: remove journal: %w", err)
+	}
+	e.report(Event{Stage: StageDone, Done: len(e.items), Total: len(e.items)})
+	return e.sum, nil
+}
+
+type exporter struct {
+	a       *archive
+	h       device.Handset
+	opt     Options
+	info    device.Info
+	prev    map[string]journalEntry
+	journal *os.File
+
+	items   []ManItem
+	total   int64 // sum of known sizes
+	kindTot map[device.Kind]kindProgress
+	kindNow map[device.Kind]kindProgress
+	done    int
+	bytes   int64
+	battery int
+
+	sum      *Summary
+	combined []Output
+}
+
+type kindProgress struct {
+	items int
+	bytes int64
+}
+
+func (e *exporter) report(ev Event) {
+	ev.Battery = e.battery
+	e.opt.Reporter.Report(ev)
+}
+
+// plan assigns every listed item its raw path. Paths depend only on the
+// listing, so a rerun against the same handset assigns the same ones.
+//
+// Items an earlier finished run archived that this listing lacks (the user
+// asked for fewer kinds this time, or the handset lost them) are carried
+// over with their raw bytes: nothing once rescued leaves the folder or the
+// manifest.
+func (e *exporter) plan(items []device.Item, old *Manifest) {
+	used := map[string]bool{}
+	carried := map[string]string{} // item key → the raw path it keeps
+	e.kindTot = map[device.Kind]kindProgress{}
+	e.kindNow = map[device.Kind]kindProgress{}
+	if old != nil {
+		listed := map[string]bool{}
+		for _, it := range items {
+			listed[itemKey(it.Kind, it.ID)] = true
+		}
+		for _, it := range old.Items {
+			if !listed[itemKey(it.Kind, it.ID)] && it.Raw != "" && it.Status != StatusFailed {
+				used[strings.ToLower(it.Raw)] = true
+				carried[itemKey(it.Kind, it.ID)] = it.Raw
+				items = append(items, it.Item)
+			}
+		}
+	}
+	for _, it := range items {
+		var rel string
+		switch it.Kind {
+		case device.KindPhoto, device.KindFile:
+			top := "photos"
+			if it.Kind == device.KindFile {
+				top = "files"
+			}
+			rel = path.Join(top, safeFolder(it.Folder, 32), safeName(it.Name))
+		default:
+			rel = path.Join("raw", string(it.Kind)+"s", safeName(it.Name))
+		}
+		if p, ok := carried[itemKey(it.Kind, it.ID)]; ok {
+			rel = p
+		} else {
+			rel = uniquePath(rel, used)
+		}
+		e.items = append(e.items, ManItem{Item: it, Raw: rel})
+		kp := e.kindTot[it.Kind]
+		kp.items++
+		if it.Size > 0 {
+			e.total += it.Size
+			kp.bytes += it.Size
+		}
+		e.kindTot[it.Kind] = kp
+	}
+	e.sum.Items = len(items)
+}
+
+// uniquePath returns rel, or rel with "~2", "~3", … before the extension
+// when an earlier item took it. Comparison is case-insensitive because the
+// folder may live on a case-insensitive filesystem (an SD card, macOS).
+func uniquePath(rel string, used map[string]bool) string {
+	ext := path.Ext(rel)
+	if len(ext) > 16 {
+		ext = ""
+	}
+	base := strings.TrimSuffix(rel, ext)
+	cand := rel
+	for n := 2; used[strings.ToLower(cand)]; n++ {
+		cand = fmt.Sprintf("%s~%d%s", base, n, ext)
+	}
+	used[strings.ToLower(cand)] = true
+	return cand
+}
+
+func prevManifest(a *archive) *Manifest {
+	m, err := ReadManifest(a.dir)
+	if err != nil {
+		return nil
+	}
+	return m
+}
+
+// loadPrevious reads what an earlier run recorded: the manifest of a
+// finished run and the journal of an interrupted one.
+func loadPrevious(a *archive) map[string]journalEntry {
+	prev := map[string]journalEntry{}
+	if m, err := ReadManifest(a.dir); err == nil {
+		for _, it := range m.Items {
+			if it.Status == StatusFailed || it.SHA256 == "" {
+				continue
+			}
+			prev[itemKey(it.Kind, it.ID)] = journalEntry{
+				Kind: it.Kind, ID: it.ID, Size: it.Size, Modified: it.Modified,
+				Raw: it.Raw, SHA256: it.SHA256, RawSize: it.RawSize, Warnings: fetchWarnings(it.Warnings),
+			}
+		}
+	}
+	if f, err := a.root.Open(journalName); err == nil {
+		defer f.Close()
+		sc := bufio.NewScanner(f)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			var je journalEntry
+			if json.Unmarshal(sc.Bytes(), &je) == nil && je.SHA256 != "" {
+				prev[itemKey(je.Kind, je.ID)] = je
+			}
+			// A torn last line from a crash is simply not trusted.
+		}
+	}
+	return prev
+}
+
+const fetchWarningPrefix = "fetch: "
+
+func fetchWarnings(ws []string) []string {
+	var out []string
+	for _, w := range ws {
+		if strings.HasPrefix(w, fetchWarningPrefix) {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// resumable reports whether the raw bytes of it are already in the folder,
+// unchanged since they were recorded and from an unchanged handset object.
+func (e *exporter) resumable(it *ManItem) (journalEntry, bool) {
+	je, ok := e.prev[itemKey(it.Kind, it.ID)]
+	if !ok || je.Raw != it.Raw || je.Size != it.Size || !je.Modified.Equal(it.Modified) {
+		return je, false
+	}
+	sum, n, err := e.a.hashFile(it.Raw)
+	if err != nil || sum != je.SHA256 || n != je.RawSize {
+		return je, false
+	}
+	return je, true
+}
+
+func (e *exporter) fetchAll(ctx context.Context) error {
+	br, canBattery := e.h.(device.BatteryReader)
+	lastBattery := time.Now()
+	for i := range e.items {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("recovery: export stopped: %w", err)
+		}
+		it := &e.items[i]
+		if canBattery && time.Since(lastBattery) >= e.opt.BatteryEvery {
+			if b, err := br.Battery(ctx); err == nil {
+				e.battery = b
+			}
+			lastBattery = time.Now()
+		}
+		if je, ok := e.resumable(it); ok {
+			it.SHA256, it.RawSize, it.Warnings = je.SHA256, je.RawSize, append([]string(nil), je.Warnings...)
+			e.sum.Resumed++
+			e.advance(it, je.RawSize, true)
+			continue
+		}
+		err := e.fetch(ctx, it)
+		switch {
+		case err == nil:
+			e.sum.Fetched++
+			e.advance(it, it.RawSize, false)
+		case ctx.Err() != nil:
+			return fmt.Errorf("recovery: export stopped: %w", ctx.Err())
+		case errors.Is(err, device.ErrDisconnected):
+			return fmt.Errorf("recovery: %w; what was read so far is kept: run the same export again to resume", err)
+		default:
+			it.Status = StatusFailed
+			it.Errors = append(it.Errors, ItemError{Record: -1, Error: err.Error()})
+			e.sum.Failed = append(e.sum.Failed, ItemReport{Kind: it.Kind, ID: it.ID, Name: it.Name, Reason: err.Error()})
+			e.advance(it, 0, false)
+			e.report(Event{Stage: StageFetch, Kind: it.Kind, Item: it.Name, Done: e.done, Total: len(e.items),
+				Warning: fmt.Sprintf("could not read %s: %v", it.Name, err)})
+		}
+	}
+	return nil
+}
+
+func (e *exporter) advance(it *ManItem, n int64, skipped bool) {
+	e.done++
+	e.bytes += n
+	kp := e.kindNow[it.Kind]
+	kp.items++
+	kp.bytes += n
+	e.kindNow[it.Kind] = kp
+	e.sum.Bytes += n
+	kt := e.kindTot[it.Kind]
+	e.report(Event{
+		Stage: StageFetch, Kind: it.Kind, Item: it.Name, Skipped: skipped,
+		Done: e.done, Total: len(e.items), Bytes: e.bytes, TotalBytes: e.total,
+		KindDone: kp.items, KindTotal: kt.items, KindBytes: kp.bytes, KindTotalBytes: kt.bytes,
+	})
+}
+
+// fetch streams one item to its raw path and records it in the journal.
+func (e *exporter) fetch(ctx context.Context, it *ManItem) error {
+	rc, err := e.h.Open(ctx, it.Item)
+	if err != nil {
+		return err
+	}
+	sum, n, err := e.a.writeStream(it.Raw, rc, it.Modified)
+	cerr := rc.Close()
+	if err != nil {
+		return err
+	}
+	if cerr != nil {
+		e.a.remove(it.Raw)
+		return cerr
+	}
+	it.SHA256, it.RawSize = sum, n
+	if it.Size >= 0 && n != it.Size {
+		it.Warnings = append(it.Warnings, fmt.Sprintf("%sthe handset listed %d bytes but sent %d", fetchWarningPrefix, it.Size, n))
+	}
+	if it.Modified.IsZero() && it.Kind == device.KindPhoto {
+		if t, ok := photoTime(e.a, it.Raw); ok {
+			_ = e.a.root.Chtimes(it.Raw, t, t)
+		}
+	}
+	line, _ := json.Marshal(journalEntry{Kind: it.Kind, ID: it.ID, Size: it.Size, Modified: it.Modified,
+		Raw: it.Raw, SHA256: sum, RawSize: n, Warnings: it.Warnings})
+	if _, err := e.journal.Write(append(line, '\n')); err != nil {
+		return fmt.Errorf("recovery: write journal: %w", err)
+	}
+	return nil
+}
+
+// writeManifest writes manifest.json, then removes converted outputs an
+// earlier run wrote that this one no longer has (another --vcard, a record
+// whose UID changed). Raw bytes are never removed.
+func (e *exporter) writeManifest() error {
+	m := Manifest{
+		Format:   ManifestFormat,
+		Tool:     Tool{Name: "sk-rescue", Version: e.opt.ToolVersion},
+		Device:   e.info,
+		Options:  ManOptions{VCardVersion: e.opt.VCardVersion, Kinds: e.opt.Kinds},
+		Counts:   e.sum.Counts,
+		Bytes:    e.sum.Bytes,
+		Items:    e.items,
+		Combined: e.combined,
+	}
+	// The battery falls during an export; the manifest records the
+	// handset, not the moment, so a resumed export writes the same bytes.
+	m.Device.Battery = -1
+	var old *Manifest
+	if om, err := ReadManifest(e.a.dir); err == nil {
+		old = om
+	}
+	e.report(Event{Stage: StageWrite, Item: ManifestName})
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return fmt.Errorf("recovery: encode manifest: %w", err)
+	}
+	if _, err := e.a.writeFile(ManifestName, append(b, '\n'), time.Time{}); err != nil {
+		return err
+	}
+	if old != nil {
+		keep := map[string]bool{}
+		for _, p := range m.paths() {
+			keep[p] = true
+		}
+		raw := map[string]bool{}
+		for _, it := range old.Items {
+			raw[it.Raw] = true
+		}
+		var stale []string
+		for _, p := range old.paths() {
+			if !keep[p] && !raw[p] {
+				stale = append(stale, p)
+			}
+		}
+		sort.Strings(stale)
+		for _, p := range stale {
+			if err := e.a.remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				e.sum.Warnings = append(e.sum.Warnings, fmt.Sprintf("could not remove stale %s: %v", p, err))
+			}
+		}
+	}
+	return nil
+}
+
+// paths lists every file the manifest names.
+func (m *Manifest) paths() []string {
+	var out []string
+	for _, it := range m.Items {
+		if it.Raw != "" {
+			out = append(out, it.Raw)
+		}
+		for _, o := range it.Outputs {
+			out = append(out, o.Path)
+		}
+	}
+	for _, o := range m.Combined {
+		out = append(out, o.Path)
+	}
+	return out
+}
