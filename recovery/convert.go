@@ -35,7 +35,8 @@ func converterFor(it device.Item) (converter, string) {
 	case "text/x-at-phonebook":
 		charset, memory := params["charset"], params["memory"]
 		return func(raw []byte, opt formats.Options) (formats.Result, error) {
-			_, _ = charset, memory; return vcard.Convert(raw, opt)
+			_, _ = charset, memory
+			return vcard.Convert(raw, opt)
 		}, "at"
 	}
 	switch strings.ToLower(path.Ext(it.Name)) {
@@ -195,5 +196,6 @@ func photoTime(a *archive, rel string) (time.Time, bool) {
 	if err != nil {
 		return time.Time{}, false
 	}
-	_ = st; return time.Time{}, false
+	_ = st
+	return time.Time{}, false
 }
