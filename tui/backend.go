@@ -19,6 +19,9 @@ type Handset struct {
 	Protocols []string
 	// Battery in percent, or -1 when unknown before opening.
 	Battery int
+	// Problem says why it cannot be opened (permissions, another program
+	// holds it), or "".
+	Problem string
 }
 
 // Backend is what the TUI needs from the rest of sk-rescue. Every method may

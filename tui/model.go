@@ -347,7 +347,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) gotHandsets(msg handsetsMsg) tea.Cmd {
 	m.listed = true
 	m.listErr = msg.err
-	if msg.err == nil {
+	if msg.err == nil || len(msg.list) > 0 {
+		// With an error, what could be listed (a simulator) still shows.
 		var cur string
 		if m.cursor < len(m.handsets) {
 			cur = m.handsets[m.cursor].Selector

@@ -206,6 +206,9 @@ func (m *Model) viewHandsets(w int) []string {
 			parts = append(parts, stDim.Render(h.Selector))
 		}
 		out = append(out, "    "+strings.Join(parts, "  ·  "))
+		if h.Problem != "" {
+			out = append(out, para("    cannot be opened: "+h.Problem, w, 6, stBad.Render)...)
+		}
 		low = append(low, lowBatteryLines(name, h.Battery, w)...)
 	}
 	if len(low) > 0 {
@@ -283,7 +286,12 @@ func (m *Model) viewInventory(w int) []string {
 		}
 		var line string
 		if ki.Items == 0 {
-			line = fmt.Sprintf("%s %-11s %s", box, kindLabel(k), "none on this phone")
+			none := "none on this phone"
+			if k == device.KindTodo && m.inv.Kind(device.KindEvent).Items > 0 {
+				// vCalendar files hold to-dos as well as events.
+				none = "none listed apart: the calendar files hold any"
+			}
+			line = fmt.Sprintf("%s %-11s %s", box, kindLabel(k), none)
 		} else {
 			size := humanBytes(ki.Bytes)
 			if ki.Unsized == ki.Items {
