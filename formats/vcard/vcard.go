@@ -124,23 +124,32 @@ var kinds = map[string]int{
 var components = map[string]int{"N": 5, "ADR": 7}
 
 func convertCard(c *versit.Component, index int, opt formats.Options) (formats.Record, error) {
-	if c.Err != nil {
-		return formats.Record{}, fmt.Errorf("vcard: card %d: %w", index, c.Err)
-	}
-	ver, err := version(opt)
+	b, uid, rev, err := build(c, index, opt)
 	if err != nil {
 		return formats.Record{}, err
 	}
-	b := &builder{v4: ver == "4.0", card: govcard.Card{}}
+	ver, _ := version(opt)
+	return b.finish(index, uid, rev, opt, ver)
+}
+
+// build reads a source card into a builder, returning its UID and REV.
+func build(c *versit.Component, index int, opt formats.Options) (b *builder, uid, rev string, err error) {
+	if c.Err != nil {
+		return nil, "", "", fmt.Errorf("vcard: card %d: %w", index, c.Err)
+	}
+	ver, err := version(opt)
+	if err != nil {
+		return nil, "", "", err
+	}
+	b = &builder{v4: ver == "4.0", card: govcard.Card{}}
 	b.warns = append(b.warns, c.Warnings...)
 	srcVersion := "2.1"
 	if p := c.Get("VERSION"); p != nil {
 		srcVersion = strings.TrimSpace(p.Value)
 	}
 	var (
-		uid, rev string
-		revSeen  bool
-		content  int
+		revSeen bool
+		content int
 	)
 	for _, p := range c.Props {
 		switch p.Name {
@@ -164,9 +173,9 @@ func convertCard(c *versit.Component, index int, opt formats.Options) (formats.R
 		b.addProp(p, srcVersion)
 	}
 	if content == 0 {
-		return formats.Record{}, fmt.Errorf("vcard: card %d has no properties", index)
+		return nil, "", "", fmt.Errorf("vcard: card %d has no properties", index)
 	}
-	return b.finish(index, uid, rev, opt, ver)
+	return b, uid, rev, nil
 }
 
 // params converts source parameters.
@@ -470,6 +479,8 @@ func parseStamp(s string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
+var lineBreaks = strings.NewReplacer("\r", "", "\n", `\n`)
+
 // encode writes c: VERSION first, then the properties sorted by name, each
 // name's fields in their order; parameters sorted; lines folded at 75
 // octets. Values are written as they are held (already escaped).
@@ -519,7 +530,7 @@ func encode(w *bytes.Buffer, c govcard.Card) error {
 				}
 			}
 			out.WriteByte(':')
-			out.WriteString(strings.NewReplacer("\r", "", "\n", `\n`).Replace(f.Value))
+			out.WriteString(lineBreaks.Replace(f.Value))
 			out.WriteString("\r\n")
 		}
 	}

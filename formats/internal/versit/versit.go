@@ -285,7 +285,7 @@ func logical(lines []physLine) []logLine {
 			next := lines[i+1]
 			var add []byte
 			switch {
-			case enc == "QUOTED-PRINTABLE" && bytes.HasSuffix(ll.text, []byte("=")):
+			case enc == "QUOTED-PRINTABLE" && bytes.HasSuffix(ll.text, []byte("=")) && !isBeginEnd(next.text):
 				// Soft line break: drop the "=" and join, which also
 				// mends an =XX escape split across the break. An empty
 				// line after the break ends the value.
