@@ -1,6 +1,13 @@
 package mtp
 
-import "testing"
+import (
+	"context"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/sk-rescue/sk-rescue/device"
+)
 
 func FuzzContainer(f *testing.F) {
 	f.Add((Container{Type: TypeCommand, Code: OpOpenSession, Params: []uint32{1}}).Marshal())
@@ -35,5 +42,47 @@ func FuzzDatasets(f *testing.F) {
 		DecodeDevicePropDesc(b)
 		DecodeAU16(b)
 		DecodeAU32(b)
+	})
+}
+
+// scriptLink replays device transfers from a script: each transfer is a
+// length byte (×4) and that many bytes; a run-out script is an unplug.
+type scriptLink struct{ script []byte }
+
+func (l *scriptLink) Write(ctx context.Context, p []byte) (int, error) { return len(p), nil }
+func (l *scriptLink) Read(ctx context.Context, p []byte) (int, error) {
+	if len(l.script) == 0 {
+		return 0, device.ErrDisconnected
+	}
+	n := min(int(l.script[0])*4, len(l.script)-1, len(p))
+	copy(p, l.script[1:1+n])
+	l.script = l.script[1+n:]
+	return n, nil
+}
+func (l *scriptLink) ReadInterrupt(ctx context.Context, p []byte) (int, error) {
+	return 0, device.ErrDisconnected
+}
+func (l *scriptLink) Control(ctx context.Context, rt, r uint8, v, i uint16, d []byte) (int, error) {
+	return 0, device.ErrDisconnected
+}
+func (l *scriptLink) MaxPacketSize() int { return 64 }
+func (l *scriptLink) Close() error       { return nil }
+
+// FuzzClientReceive feeds arbitrary device transfers to the client's data
+// and response phases: it must end with data or an error, never a panic or
+// a hang.
+func FuzzClientReceive(f *testing.F) {
+	resp := Container{Type: TypeResponse, Code: RespOK, TID: 1}.Marshal()
+	data := append(AppendHeader(nil, DataHeader(OpGetObject, 1, 20)), make([]byte, 20)...)
+	f.Add(append([]byte{8}, append(data, 0, 0, 0, 0)...))
+	f.Add(append(append([]byte{8}, data...), append([]byte{3}, resp...)...))
+	f.Add(append([]byte{3}, AppendHeader(nil, Header{Length: LengthUnknown, Type: TypeData, Code: OpGetObject, TID: 1})...))
+	f.Fuzz(func(t *testing.T, script []byte) {
+		c := NewClient(&scriptLink{script: script})
+		c.session, c.tid = 1, 0
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		c.Run(ctx, OpGetObject, []uint32{1}, io.Discard)
+		c.RunData(ctx, OpGetObjectPropList, 1)
 	})
 }

@@ -202,9 +202,29 @@ func (b *bus) enqueue(ctx context.Context, p *pipe, data []byte, toHost bool) er
 	return nil
 }
 
-// receive reads one transfer from a pipe into buf with USB semantics.
+// receive reads one transfer from a pipe into buf with USB semantics. It
+// copies what is queued at once and then sleeps, once, until the last byte
+// taken has "arrived" on the bus clock.
 func (b *bus) receive(ctx context.Context, p *pipe, buf []byte) (int, error) {
 	n := 0
+	var due time.Time
+	done := func(err error) (int, error) {
+		if d := time.Until(due); d > 0 && err == nil {
+			b.mu.Unlock()
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				err = ctx.Err()
+			}
+			t.Stop()
+			b.mu.Lock()
+			if err == nil {
+				err = b.err()
+			}
+		}
+		return n, err
+	}
 	for {
 		if err := b.err(); err != nil {
 			return n, err
@@ -223,42 +243,27 @@ func (b *bus) receive(ctx context.Context, p *pipe, buf []byte) (int, error) {
 			k = space - space%b.mps
 			if k == 0 {
 				if n > 0 {
-					return n, nil
+					return done(nil)
 				}
 				return 0, ErrOverflow
-			}
-		}
-		if ready := s.start.Add(b.duration(s.off + k)); b.model.Bandwidth > 0 || b.model.Latency > 0 {
-			if d := time.Until(ready); d > 0 {
-				b.mu.Unlock()
-				t := time.NewTimer(d)
-				select {
-				case <-t.C:
-				case <-ctx.Done():
-				}
-				t.Stop()
-				b.mu.Lock()
-				if err := ctx.Err(); err != nil {
-					return n, err
-				}
-				if err := b.err(); err != nil {
-					return n, err
-				}
 			}
 		}
 		copy(buf[n:], s.data[s.off:s.off+k])
 		s.off += k
 		n += k
 		p.queued -= k
+		if r := s.start.Add(b.duration(s.off)); r.After(due) {
+			due = r
+		}
 		if s.off == len(s.data) {
 			p.segs = p.segs[1:]
 			b.wake()
 			if s.term {
-				return n, nil
+				return done(nil)
 			}
 		}
 		if n == len(buf) {
-			return n, nil
+			return done(nil)
 		}
 	}
 }
