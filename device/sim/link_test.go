@@ -104,7 +104,9 @@ func TestLinkBandwidthAndLatency(t *testing.T) {
 	}
 	el := time.Since(start)
 	want := 5*time.Millisecond + time.Duration(float64(total)/40e6*float64(time.Second))
-	if el < want || el > want+30*time.Millisecond {
+	// Never faster than the bus; the upper bound is loose for loaded CI
+	// machines and -race.
+	if el < want || el > 3*want {
 		t.Errorf("2 MiB took %v, want about %v", el, want)
 	}
 	if c := host.Counters(); c.Turnarounds != 1 || c.InBytes != 2<<20 || c.OutBytes != 12 {
