@@ -681,7 +681,7 @@ func (m *Model) keysFor() screenKeys {
 	}
 	if m.expErr != nil {
 		retry := k.Retry
-		retry.SetHelp("r", "reconnect and resume")
+		retry.SetHelp("r", "resume")
 		return screenKeys{short: []key.Binding{retry, k.Quit}, full: [][]key.Binding{{retry, k.Quit}}}
 	}
 	return screenKeys{short: []key.Binding{k.Quit}, full: [][]key.Binding{{k.Quit}}}

@@ -157,7 +157,7 @@ func (m *Model) viewHandsets(w int) []string {
 		return []string{m.spin.View() + " Looking for phones on USB…"}
 	}
 	if m.listErr != nil {
-		out = append(out, para("Could not look for phones: "+m.listErr.Error(), w, 2, stBad.Render)...)
+		out = append(out, para(m.listErr.Error(), w, 2, stBad.Render)...)
 		if a := m.opt.Advice(m.listErr); a != "" {
 			out = append(out, para(a, w, 0, nil)...)
 		}
@@ -205,7 +205,7 @@ func (m *Model) viewHandsets(w int) []string {
 		if h.Selector != "" {
 			parts = append(parts, stDim.Render(h.Selector))
 		}
-		out = append(out, "    "+strings.Join(parts, "  ·  "))
+		out = append(out, para("    "+strings.Join(parts, "  ·  "), w, 4, nil)...)
 		if h.Problem != "" {
 			out = append(out, para("    cannot be opened: "+h.Problem, w, 6, stBad.Render)...)
 		}
@@ -356,8 +356,11 @@ func (m *Model) viewExport(w int) []string {
 	if ev.TotalBytes > 0 {
 		detail += " · " + bytesOf(ev.Bytes, ev.TotalBytes)
 	}
-	if ev.Stage == recovery.StageFetch && ev.Done < ev.Total {
-		detail += rateETA(ev.Bytes, ev.TotalBytes, elapsed)
+	if ev.Stage == recovery.StageFetch && ev.Done < ev.Total && elapsed >= 500*time.Millisecond && ev.Bytes > 0 {
+		detail += " · " + humanBytes(int64(float64(ev.Bytes)/elapsed.Seconds())) + "/s"
+		if left, ok := m.timeLeft(); ok {
+			detail += " · " + humanDuration(left) + " left"
+		}
 	}
 	bw := barWidth(w)
 	out = append(out, barLine("All", frac, detail, w, bw)...)
@@ -458,13 +461,27 @@ func bytesOf(n, total int64) string {
 	return a + "/" + b
 }
 
-// rateETA is " · 2.1 MiB/s · 6s left", or "" until a rate is meaningful.
-func rateETA(n, total int64, elapsed time.Duration) string {
-	if elapsed < 500*time.Millisecond || n <= 0 {
-		return ""
+// timeLeft sums the time left of every kind, each at its own rate: small
+// records cost a round trip each, photos cost their bytes, so one overall
+// rate would be wrong by orders of magnitude. It is known only once every
+// unfinished kind has started.
+func (m *Model) timeLeft() (time.Duration, bool) {
+	var left time.Duration
+	for _, r := range m.runs {
+		if r.done >= r.total {
+			continue
+		}
+		el := r.last.Sub(r.first)
+		if r.done == 0 || el < 500*time.Millisecond {
+			return 0, false
+		}
+		if r.totalBytes > 0 && r.bytes > 0 {
+			left += time.Duration(float64(r.totalBytes-r.bytes) / float64(r.bytes) * float64(el))
+		} else {
+			left += time.Duration(float64(r.total-r.done) / float64(r.done) * float64(el))
+		}
 	}
-	rate := float64(n) / elapsed.Seconds()
-	return " · " + humanBytes(int64(rate)) + "/s" + eta(n, total, elapsed)
+	return left, true
 }
 
 // eta is " · 6s left", or "".
@@ -526,7 +543,11 @@ func (m *Model) viewDone(w int) []string {
 		out = append(out, "")
 		out = append(out, para("The export can be resumed: press r and open the phone again, or run sk-rescue again "+
 			"with the same folder; nothing already copied is read twice:", w, 0, nil)...)
-		out = append(out, wrap("  sk-rescue tui --out "+shellQuote(dir), w, 4)...)
+		cmd := "  sk-rescue tui --out " + shellQuote(dir)
+		if m.opt.Device != "" {
+			cmd += " --device " + shellQuote(m.opt.Device)
+		}
+		out = append(out, wrap(cmd, w, 4)...)
 		return out
 	}
 	s := m.sum

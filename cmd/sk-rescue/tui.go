@@ -46,7 +46,9 @@ func runTUI(ctx context.Context, e *env, opt tuiOptions) error {
 	if opt.Out == "" {
 		opt.Out = "sk-rescue-" + time.Now().Format("2006-01-02")
 	}
-	res, err := tui.Run(ctx, newTUIBackend(opt.Device), tui.Options{
+	be := newTUIBackend(opt.Device)
+	defer be.Close()
+	res, err := tui.Run(ctx, be, tui.Options{
 		Device: opt.Device, Out: opt.Out, ToolVersion: version, Advice: adviceFor,
 	}, tui.RunOptions{In: e.stdin, Out: e.stdout, NoColor: e.getenv("NO_COLOR") != ""})
 	if err != nil {
@@ -86,6 +88,9 @@ type tuiBackend struct {
 
 	mu    sync.Mutex
 	entry *tui.Handset // named's entry, once opened
+	// kept is named as opened for its entry, handed to the first Open
+	// so a large simulator is not generated twice.
+	kept device.Handset
 }
 
 var _ tui.Backend = (*tuiBackend)(nil)
@@ -129,21 +134,39 @@ func (b *tuiBackend) namedEntry(ctx context.Context) (*tui.Handset, error) {
 	}
 	h, err := openHandset(ctx, b.named)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("could not open %s: %w", b.named, err)
 	}
 	info := h.Info()
-	h.Close()
+	b.kept = h
 	b.entry = &tui.Handset{Selector: b.named, Maker: info.Maker, Model: info.Model, Serial: info.Serial,
 		Protocols: []string{info.Protocol}, Battery: info.Battery}
 	return b.entry, nil
 }
 
 func (b *tuiBackend) Open(ctx context.Context, selector string) (tui.Session, error) {
+	b.mu.Lock()
+	if h := b.kept; h != nil && selector == b.named {
+		b.kept = nil
+		b.mu.Unlock()
+		return tuiSession{h}, nil
+	}
+	b.mu.Unlock()
 	h, err := openHandset(ctx, selector)
 	if err != nil {
 		return nil, err
 	}
 	return tuiSession{h}, nil
+}
+
+// Close closes the handset kept for a first Open that never came.
+func (b *tuiBackend) Close() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.kept != nil {
+		b.kept.Close()
+		b.kept = nil
+	}
+	return nil
 }
 
 func (b *tuiBackend) Verify(ctx context.Context, dir string) (*recovery.VerifyResult, error) {

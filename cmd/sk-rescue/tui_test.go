@@ -32,7 +32,9 @@ func TestTUIFlowSim(t *testing.T) {
 		// A relative folder keeps the frames the same on every machine.
 		t.Chdir(t.TempDir())
 		ctx := context.Background()
-		d := tuitest.Start(t, ctx, newTUIBackend("sim"), tuiOpts("sim"), 100, 30)
+		be := newTUIBackend("sim")
+		defer be.Close()
+		d := tuitest.Start(t, ctx, be, tuiOpts("sim"), 100, 30)
 		seen = append(seen, d.WaitFor("handsets", 20*time.Second, "› Danger Sidekick (sim)", "battery", "37%"))
 		d.Press("enter")
 		seen = append(seen, d.WaitFor("inventory", 30*time.Second, "[x] Contacts", "250", "Save into: rescued"))
@@ -72,7 +74,9 @@ func TestTUIFlowSim(t *testing.T) {
 // Handsets and Inventory screens.
 func TestTUILowBattery(t *testing.T) {
 	const sel = "sim?battery=5"
-	d := tuitest.Start(t, context.Background(), newTUIBackend(sel), tuiOpts(sel), 80, 24)
+	be := newTUIBackend(sel)
+	defer be.Close()
+	d := tuitest.Start(t, context.Background(), be, tuiOpts(sel), 80, 24)
 	warn := []string{"5% LOW", "Plug in a charger", "don't restart the phone"}
 	d.WaitFor("handsets", 20*time.Second, append([]string{"› Danger Sidekick (sim)"}, warn...)...)
 	d.Press("enter")
