@@ -72,16 +72,24 @@ func (hw *hashingWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// writeStream writes r to rel atomically: a temp file in the same folder,
-// fsync, rename, fsync of the folder. It returns the SHA-256 and size of
-// what was written. On any error the temp file is removed and rel is left as
-// it was.
-func (a *archive) writeStream(rel string, r io.Reader, mtime time.Time) (sum string, n int64, err error) {
+// staged is a file written under a temporary name, waiting for commit to
+// make it durable and give it its real name.
+type staged struct {
+	tmp, rel string
+	sum      string
+	n        int64
+}
+
+// stage writes r to a temporary file beside rel, hashing it on the way. It
+// does not sync: commit does, for a whole batch at once, because one sync
+// per file made an export of small records wait on the disk far longer than
+// on the phone. On error nothing is left behind.
+func (a *archive) stage(rel string, r io.Reader, mtime time.Time) (st *staged, err error) {
 	dir, base := path.Split(rel)
 	dir = strings.TrimSuffix(dir, "/")
 	if dir != "" {
 		if err := a.root.MkdirAll(dir, 0o755); err != nil {
-			return "", 0, fmt.Errorf("recovery: create folder %s: %w", dir, err)
+			return nil, fmt.Errorf("recovery: create folder %s: %w", dir, err)
 		}
 	}
 	var rnd [6]byte
@@ -89,7 +97,7 @@ func (a *archive) writeStream(rel string, r io.Reader, mtime time.Time) (sum str
 	tmp := path.Join(dir, "."+truncateUTF8(base, 100)+tmpMarker+hex.EncodeToString(rnd[:]))
 	f, err := a.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return "", 0, fmt.Errorf("recovery: create %s: %w", rel, err)
+		return nil, fmt.Errorf("recovery: create %s: %w", rel, err)
 	}
 	defer func() {
 		if err != nil {
@@ -99,24 +107,58 @@ func (a *archive) writeStream(rel string, r io.Reader, mtime time.Time) (sum str
 	}()
 	hw := &hashingWriter{w: f, h: sha256.New()}
 	if _, err = io.CopyBuffer(hw, r, make([]byte, 1<<20)); err != nil {
-		return "", 0, err
-	}
-	if err = f.Sync(); err != nil {
-		return "", 0, fmt.Errorf("recovery: sync %s: %w", rel, err)
+		return nil, err
 	}
 	if err = f.Close(); err != nil {
-		return "", 0, fmt.Errorf("recovery: close %s: %w", rel, err)
+		return nil, fmt.Errorf("recovery: close %s: %w", rel, err)
 	}
 	if !mtime.IsZero() {
 		if err = a.root.Chtimes(tmp, mtime, mtime); err != nil {
-			return "", 0, fmt.Errorf("recovery: set time of %s: %w", rel, err)
+			return nil, fmt.Errorf("recovery: set time of %s: %w", rel, err)
 		}
 	}
-	if err = a.root.Rename(tmp, rel); err != nil {
-		return "", 0, fmt.Errorf("recovery: rename into %s: %w", rel, err)
+	return &staged{tmp: tmp, rel: rel, sum: hex.EncodeToString(hw.h.Sum(nil)), n: hw.n}, nil
+}
+
+// discard removes staged files that will not be committed.
+func (a *archive) discard(batch []*staged) {
+	for _, st := range batch {
+		a.root.Remove(st.tmp)
 	}
-	a.syncDir(dir)
-	return hex.EncodeToString(hw.h.Sum(nil)), hw.n, nil
+}
+
+// commit makes a batch of staged files durable under their real names:
+// sync the data, rename each, sync again so the renames are durable too.
+// Only after commit returns may anything (the journal, the manifest) refer
+// to them.
+func (a *archive) commit(batch []*staged) error {
+	if len(batch) == 0 {
+		return nil
+	}
+	if err := a.syncAll(batch); err != nil {
+		a.discard(batch)
+		return err
+	}
+	for i, st := range batch {
+		if err := a.root.Rename(st.tmp, st.rel); err != nil {
+			a.discard(batch[i:])
+			return fmt.Errorf("recovery: rename into %s: %w", st.rel, err)
+		}
+	}
+	return a.syncAll(nil)
+}
+
+// writeStream writes r to rel atomically (temp file, sync, rename, sync) and
+// returns its SHA-256 and size.
+func (a *archive) writeStream(rel string, r io.Reader, mtime time.Time) (string, int64, error) {
+	st, err := a.stage(rel, r, mtime)
+	if err != nil {
+		return "", 0, err
+	}
+	if err := a.commit([]*staged{st}); err != nil {
+		return "", 0, err
+	}
+	return st.sum, st.n, nil
 }
 
 // writeFile writes data to rel atomically unless rel already holds exactly
@@ -140,6 +182,21 @@ func (a *archive) writeFile(rel string, data []byte, mtime time.Time) (string, e
 		return "", fmt.Errorf("recovery: %s: hash changed while writing", rel)
 	}
 	return hexSum, nil
+}
+
+// stageBytes stages data for rel unless rel already holds exactly data, in
+// which case it returns nil: a resumed run rewrites nothing it need not.
+func (a *archive) stageBytes(rel string, data []byte) (*staged, string, error) {
+	sum := sha256.Sum256(data)
+	hexSum := hex.EncodeToString(sum[:])
+	if old, err := a.root.ReadFile(rel); err == nil && bytes.Equal(old, data) {
+		return nil, hexSum, nil
+	}
+	st, err := a.stage(rel, bytes.NewReader(data), time.Time{})
+	if err != nil {
+		return nil, "", err
+	}
+	return st, hexSum, nil
 }
 
 // hashFile returns the SHA-256 and size of rel, or an error wrapping
@@ -168,17 +225,6 @@ func (a *archive) remove(rel string) error {
 	return err
 }
 
-// syncDir makes a rename durable. Best effort: some filesystems (and
-// Windows) cannot sync a directory, and the data itself is already synced.
-func (a *archive) syncDir(dir string) {
-	if dir == "" {
-		dir = "."
-	}
-	if d, err := a.root.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-}
 
 // abs returns rel as a path on disk, for messages.
 func (a *archive) abs(rel string) string { return filepath.Join(a.dir, filepath.FromSlash(rel)) }

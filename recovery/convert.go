@@ -73,9 +73,18 @@ func (e *exporter) prodID() string {
 // convertAll converts every archived item, writes one file per record and
 // the combined files. Conversion reads only the archived raw bytes, so it
 // gives the same result whether they were fetched now or in an earlier run.
-func (e *exporter) convertAll() error {
+func (e *exporter) convertAll() (err error) {
 	byKind := map[string][]formats.Record{}
 	used := map[string]bool{}
+	// Outputs are staged and committed together at the end.
+	var batch []*staged
+	defer func() {
+		if err != nil {
+			e.a.discard(batch)
+			return
+		}
+		err = e.a.commit(batch)
+	}()
 	for i := range e.items {
 		it := &e.items[i]
 		if it.Status == StatusFailed || it.SHA256 == "" {
@@ -116,9 +125,12 @@ func (e *exporter) convertAll() error {
 				continue
 			}
 			rel := uniquePath(path.Join(place.dir, safeUID(rec.UID)+place.ext), used)
-			sum, err := e.a.writeFile(rel, rec.Data, time.Time{})
+			st, sum, err := e.a.stageBytes(rel, rec.Data)
 			if err != nil {
 				return err
+			}
+			if st != nil {
+				batch = append(batch, st)
 			}
 			it.Outputs = append(it.Outputs, Output{Path: rel, SHA256: sum, Size: int64(len(rec.Data)),
 				Kind: place.kind, UID: rec.UID, Name: rec.Name})
@@ -132,11 +144,14 @@ func (e *exporter) convertAll() error {
 			e.keepRaw(it, f.Index, f.Err.Error())
 		}
 	}
-	return e.writeCombined(byKind)
+	combined, err := e.writeCombined(byKind)
+	batch = append(batch, combined...)
+	return err
 }
 
 // writeCombined writes the all-in-one files every phone and program imports.
-func (e *exporter) writeCombined(byKind map[string][]formats.Record) error {
+func (e *exporter) writeCombined(byKind map[string][]formats.Record) ([]*staged, error) {
+	var batch []*staged
 	for _, kind := range []string{formats.KindContact, formats.KindEvent, formats.KindTodo, formats.KindNote} {
 		recs := byKind[kind]
 		if len(recs) == 0 {
@@ -156,16 +171,19 @@ func (e *exporter) writeCombined(byKind map[string][]formats.Record) error {
 			err = vnote.Journal(&buf, recs, e.prodID())
 		}
 		if err != nil {
-			return fmt.Errorf("recovery: write %s: %w", place.combined, err)
+			return batch, fmt.Errorf("recovery: write %s: %w", place.combined, err)
 		}
 		e.report(Event{Stage: StageWrite, Kind: place.kind, Item: place.combined})
-		sum, err := e.a.writeFile(place.combined, buf.Bytes(), time.Time{})
+		st, sum, err := e.a.stageBytes(place.combined, buf.Bytes())
 		if err != nil {
-			return err
+			return batch, err
+		}
+		if st != nil {
+			batch = append(batch, st)
 		}
 		e.combined = append(e.combined, Output{Path: place.combined, SHA256: sum, Size: int64(buf.Len()), Kind: place.kind})
 	}
-	return nil
+	return batch, nil
 }
 
 func (e *exporter) keepRaw(it *ManItem, record int, reason string) {

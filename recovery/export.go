@@ -189,6 +189,11 @@ type exporter struct {
 	bytes   int64
 	battery int
 
+	pending        []*staged
+	pendingJournal []journalEntry
+	pendingBytes   int64
+	lastFlush      time.Time
+
 	sum      *Summary
 	combined []Output
 }
@@ -338,7 +343,24 @@ func (e *exporter) resumable(it *ManItem) (journalEntry, bool) {
 	return je, true
 }
 
-func (e *exporter) fetchAll(ctx context.Context) error {
+// Batch limits: fetched objects are made durable and journaled together
+// when any is reached (see archive.commit).
+const (
+	batchItems = 128
+	batchBytes = 64 << 20
+	batchEvery = 2 * time.Second
+)
+
+// fetchAll fetches every item not already archived. Whatever way it returns,
+// the objects fetched completely are committed and journaled first, so a
+// lost handset loses at most the object in flight.
+func (e *exporter) fetchAll(ctx context.Context) (err error) {
+	e.lastFlush = time.Now()
+	defer func() {
+		if ferr := e.flush(); ferr != nil && err == nil {
+			err = ferr
+		}
+	}()
 	br, canBattery := e.h.(device.BatteryReader)
 	lastBattery := time.Now()
 	for i := range e.items {
@@ -395,33 +417,58 @@ func (e *exporter) advance(it *ManItem, n int64, skipped bool) {
 	})
 }
 
-// fetch streams one item to its raw path and records it in the journal.
+// fetch streams one item to a staged file; flush commits and journals it.
 func (e *exporter) fetch(ctx context.Context, it *ManItem) error {
 	rc, err := e.h.Open(ctx, it.Item)
 	if err != nil {
 		return err
 	}
-	sum, n, err := e.a.writeStream(it.Raw, rc, it.Modified)
+	st, err := e.a.stage(it.Raw, rc, it.Modified)
 	cerr := rc.Close()
 	if err != nil {
 		return err
 	}
 	if cerr != nil {
-		e.a.remove(it.Raw)
+		e.a.discard([]*staged{st})
 		return cerr
 	}
-	it.SHA256, it.RawSize = sum, n
-	if it.Size >= 0 && n != it.Size {
-		it.Warnings = append(it.Warnings, fmt.Sprintf("%sthe handset listed %d bytes but sent %d", fetchWarningPrefix, it.Size, n))
+	it.SHA256, it.RawSize = st.sum, st.n
+	if it.Size >= 0 && st.n != it.Size {
+		it.Warnings = append(it.Warnings, fmt.Sprintf("%sthe handset listed %d bytes but sent %d", fetchWarningPrefix, it.Size, st.n))
 	}
 	if it.Modified.IsZero() && it.Kind == device.KindPhoto {
-		if t, ok := photoTime(e.a, it.Raw); ok {
-			_ = e.a.root.Chtimes(it.Raw, t, t)
+		if t, ok := photoTime(e.a, st.tmp); ok {
+			_ = e.a.root.Chtimes(st.tmp, t, t)
 		}
 	}
-	line, _ := json.Marshal(journalEntry{Kind: it.Kind, ID: it.ID, Size: it.Size, Modified: it.Modified,
-		Raw: it.Raw, SHA256: sum, RawSize: n, Warnings: it.Warnings})
-	if _, err := e.journal.Write(append(line, '\n')); err != nil {
+	e.pending = append(e.pending, st)
+	e.pendingJournal = append(e.pendingJournal, journalEntry{Kind: it.Kind, ID: it.ID, Size: it.Size,
+		Modified: it.Modified, Raw: it.Raw, SHA256: st.sum, RawSize: st.n, Warnings: it.Warnings})
+	e.pendingBytes += st.n
+	if len(e.pending) >= batchItems || e.pendingBytes >= batchBytes || time.Since(e.lastFlush) >= batchEvery {
+		return e.flush()
+	}
+	return nil
+}
+
+// flush commits the staged objects and only then journals them: the
+// journal never names bytes that are not durably on disk.
+func (e *exporter) flush() error {
+	e.lastFlush = time.Now()
+	if len(e.pending) == 0 {
+		return nil
+	}
+	batch, entries := e.pending, e.pendingJournal
+	e.pending, e.pendingJournal, e.pendingBytes = nil, nil, 0
+	if err := e.a.commit(batch); err != nil {
+		return err
+	}
+	var buf []byte
+	for _, je := range entries {
+		line, _ := json.Marshal(je)
+		buf = append(append(buf, line...), '\n')
+	}
+	if _, err := e.journal.Write(buf); err != nil {
 		return fmt.Errorf("recovery: write journal: %w", err)
 	}
 	return nil

@@ -112,11 +112,15 @@ func (c *client) propfind(ctx context.Context, u *url.URL, depth string, body st
 	if resp.StatusCode != http.StatusMultiStatus {
 		return nil, statusErr("PROPFIND", u, resp)
 	}
+	return decodeMultistatus(resp.Request.URL, resp.Body, u)
+}
+
+// decodeMultistatus reads a multistatus body; hrefs resolve against base.
+func decodeMultistatus(base *url.URL, rd io.Reader, u *url.URL) ([]resource, error) {
 	var ms msMultistatus
-	if err := xml.NewDecoder(resp.Body).Decode(&ms); err != nil {
+	if err := xml.NewDecoder(rd).Decode(&ms); err != nil {
 		return nil, fmt.Errorf("upload: PROPFIND %s: bad multistatus: %w", redactURL(u), err)
 	}
-	base := resp.Request.URL
 	var out []resource
 	for _, r := range ms.Responses {
 		if len(r.Hrefs) == 0 {

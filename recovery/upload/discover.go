@@ -83,6 +83,14 @@ type homes struct {
 func (c *client) bootstrap(ctx context.Context, u *url.URL) (*url.URL, *resource, error) {
 	cur := u
 	for hop := 0; hop <= 5; hop++ {
+		if hop > 0 {
+			c.mu.Lock()
+			e, ok := c.bootCache[cur.String()]
+			c.mu.Unlock()
+			if ok {
+				return e.final, e.res, nil
+			}
+		}
 		req, err := http.NewRequestWithContext(ctx, "PROPFIND", cur.String(), strings.NewReader(propfindHomes))
 		if err != nil {
 			return nil, nil, err
@@ -111,12 +119,12 @@ func (c *client) bootstrap(ctx context.Context, u *url.URL) (*url.URL, *resource
 			resp.Body.Close()
 			return nil, nil, fmt.Errorf("%w (%s from %s)", ErrAuth, resp.Status, redactURL(cur))
 		}
-		resp.Body.Close()
 		if resp.StatusCode != http.StatusMultiStatus {
+			defer resp.Body.Close()
 			return cur, nil, statusErr("PROPFIND", cur, resp)
 		}
-		// Decode through the lenient path.
-		rs, err := c.propfind(ctx, cur, "0", propfindHomes)
+		rs, err := decodeMultistatus(cur, resp.Body, cur)
+		resp.Body.Close()
 		if err != nil {
 			return nil, nil, err
 		}
@@ -203,6 +211,7 @@ func (c *client) bootstrapOnce(ctx context.Context, u *url.URL) (*url.URL, *reso
 	}
 	c.mu.Lock()
 	c.bootCache[key] = bootEntry{final, res}
+	c.bootCache[final.String()] = bootEntry{final, res}
 	c.mu.Unlock()
 	return final, res, nil
 }

@@ -519,6 +519,10 @@ func (r *run) create(ctx context.Context, home *url.URL, seg, title, kind string
 		return nil, err
 	}
 	c.created = created
+	if created {
+		// Empty: no need to list it before uploading.
+		c.listing = map[string]resource{}
+	}
 	what := "address book"
 	if kind == "calendar" {
 		what = "calendar"
