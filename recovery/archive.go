@@ -225,6 +225,5 @@ func (a *archive) remove(rel string) error {
 	return err
 }
 
-
 // abs returns rel as a path on disk, for messages.
 func (a *archive) abs(rel string) string { return filepath.Join(a.dir, filepath.FromSlash(rel)) }
