@@ -301,7 +301,8 @@ func (r *MTPResponder) serve(ctx context.Context, dev *DeviceEnd, c mtp.Containe
 	session, locked := r.session, r.locked
 	r.busy = true
 	r.mu.Unlock()
-	defer func() { r.mu.Lock(); r.busy = false; r.mu.Unlock() }()
+	idle := func() { r.mu.Lock(); r.busy = false; r.mu.Unlock() }
+	defer idle()
 
 	var rep reply
 	var data []byte
@@ -348,6 +349,7 @@ func (r *MTPResponder) serve(ctx context.Context, dev *DeviceEnd, c mtp.Containe
 			return err
 		}
 	}
+	idle() // the transaction is over once its response is on the wire
 	_, err := dev.Write(ctx, mtp.Container{Type: mtp.TypeResponse, Code: rep.code, TID: c.TID, Params: rep.params}.Marshal())
 	return err
 }
