@@ -466,6 +466,10 @@ func (c *conv) params(p *versit.Prop) goical.Params {
 		case "CHARSET", "ENCODING":
 			continue
 		}
+		if !validName(pa.Name) {
+			c.warn("parameter %q of %s is not valid; dropped", pa.Name, p.Name)
+			continue
+		}
 		for _, v := range pa.Values {
 			out.Add(pa.Name, strings.ReplaceAll(v, `"`, ""))
 		}
@@ -680,11 +684,14 @@ func (c *conv) attendee(p *versit.Prop) {
 				}
 			case "EXPECT":
 				prop.Params.Set("X-EXPECT", uv)
+			case "":
 			case "X-STATUS", "X-ROLE":
 				// Symbian's RFC 5545 spellings beside the vCal ones.
 				prop.Params.Set(pa.Name, strings.ReplaceAll(v, `"`, ""))
 			default:
-				prop.Params.Add(pa.Name, strings.ReplaceAll(v, `"`, ""))
+				if validName(pa.Name) {
+					prop.Params.Add(pa.Name, strings.ReplaceAll(v, `"`, ""))
+				}
 			}
 		}
 	}

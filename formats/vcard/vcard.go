@@ -210,6 +210,10 @@ func (b *builder) params(p *versit.Prop) govcard.Params {
 			}
 			continue
 		}
+		if !validParam(pa.Name) {
+			b.warn("parameter %q dropped", pa.Name)
+			continue
+		}
 		var vals []string
 		for _, v := range pa.Values {
 			vals = append(vals, strings.ReplaceAll(v, `"`, ""))
@@ -223,6 +227,21 @@ func (b *builder) params(p *versit.Prop) govcard.Params {
 }
 
 func (b *builder) addProp(p *versit.Prop, srcVersion string) {
+	if !validParam(p.Name) || (p.Group != "" && !validParam(p.Group)) {
+		fixed := strings.Map(func(r rune) rune {
+			if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
+				return r
+			}
+			return '-'
+		}, strings.ToUpper(p.Name))
+		if !strings.HasPrefix(fixed, "X-") {
+			fixed = "X-" + fixed
+		}
+		b.warn("property name %q is not valid; written as %s", p.Name, fixed)
+		q := *p
+		q.Name, q.Group = fixed, ""
+		p = &q
+	}
 	kind, known := kinds[p.Name]
 	if !known {
 		kind = kUnknown
@@ -536,4 +555,17 @@ func encode(w *bytes.Buffer, c govcard.Card) error {
 	}
 	out.WriteString("END:VCARD\r\n")
 	return versit.Fold(w, out.Bytes())
+}
+
+func validParam(n string) bool {
+	if n == "" {
+		return false
+	}
+	for i := 0; i < len(n); i++ {
+		c := n[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
