@@ -27,7 +27,9 @@ type CommandError struct {
 	Final string
 }
 
-func (e *CommandError) Error() string { return fmt.Sprintf("at: %s: phone answered %s", e.Cmd, e.Final) }
+func (e *CommandError) Error() string {
+	return fmt.Sprintf("at: %s: phone answered %s", e.Cmd, e.Final)
+}
 
 // CME returns the +CME ERROR number, or -1.
 func (e *CommandError) CME() int {
@@ -224,6 +226,16 @@ func value(r Reply, prefix string) (string, bool) {
 	return "", false
 }
 
+// rawValue is value without the quote trimming, for lists and tuples.
+func rawValue(r Reply, prefix string) (string, bool) {
+	for _, l := range r.Lines {
+		if v, ok := strings.CutPrefix(l, prefix); ok {
+			return strings.TrimSpace(v), true
+		}
+	}
+	return "", false
+}
+
 // quotedList reads a parenthesised list of quoted strings: ("SM","ME").
 func quotedList(s string) []string {
 	var out []string
@@ -251,8 +263,8 @@ var charsetPreference = []string{"UCS2", "UTF-8", "UTF8", "8859-1", "PCCP437", "
 func (c *Client) NegotiateCharset(ctx context.Context) error {
 	var offered []string
 	if r, err := c.Do(ctx, "AT+CSCS=?"); err == nil {
-		if v, ok := value(r, "+CSCS:"); ok {
-			offered = quotedList("\"" + v + "\"")
+		if v, ok := rawValue(r, "+CSCS:"); ok {
+			offered = quotedList(v)
 		}
 	} else if !IsCommandError(err) {
 		return err

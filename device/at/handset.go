@@ -65,6 +65,7 @@ func (s MemoryStats) String() string {
 // by the command that asked for it.
 type Handset struct {
 	c        *Client
+	link     device.Link
 	opt      Options
 	info     device.Info
 	memories []string // offered and wanted
@@ -74,7 +75,8 @@ type Handset struct {
 var _ device.Handset = (*Handset)(nil)
 var _ device.BatteryReader = (*Handset)(nil)
 
-// Open resets the modem (ATZ, ATE0), reads its identity and battery and
+// Open takes over link (the Handset's Close closes it; on error the caller
+// still owns it), resets the modem (ATZ, ATE0), reads its identity and battery and
 // negotiates the charset.
 func Open(ctx context.Context, link device.Link, opt Options) (*Handset, error) {
 	if opt.BlockSize <= 0 {
@@ -86,7 +88,7 @@ func Open(ctx context.Context, link device.Link, opt Options) (*Handset, error) 
 	if opt.LineState {
 		_, _ = link.Control(ctx, 0x21, 0x22, 0x0003, opt.Interface, nil)
 	}
-	h := &Handset{c: NewClient(link, opt.Client), opt: opt, stats: map[string]*MemoryStats{},
+	h := &Handset{c: NewClient(link, opt.Client), link: link, opt: opt, stats: map[string]*MemoryStats{},
 		info: device.Info{Protocol: "at", Battery: -1, Location: opt.Location}}
 	c := h.c
 	// A modem left mid-line by another program: one empty command clears it.
@@ -142,7 +144,7 @@ func (h *Handset) Battery(ctx context.Context) (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	v, ok := value(r, "+CBC:")
+	v, ok := rawValue(r, "+CBC:")
 	if !ok {
 		return -1, fmt.Errorf("at: +CBC reply without a value: %w", ErrMalformed)
 	}
@@ -163,7 +165,7 @@ func (h *Handset) Info() device.Info { return h.info }
 // Client is the underlying command channel, for tests and diagnostics.
 func (h *Handset) Client() *Client { return h.c }
 
-// Stats returns the counts of every memory read so far.
+// Stats returns the counts of every memory opened so far.
 func (h *Handset) Stats() []MemoryStats {
 	var out []MemoryStats
 	for _, m := range h.opt.Memories {
@@ -205,7 +207,7 @@ func (h *Handset) selectMemory(ctx context.Context, mem string) (used, total int
 		}
 		return used, total, err
 	}
-	if v, ok := value(r, "+CPBS:"); ok {
+	if v, ok := rawValue(r, "+CPBS:"); ok {
 		f, _ := Fields("+CPBS:" + v)
 		if len(f) >= 3 {
 			if n, err := strconv.Atoi(strings.TrimSpace(f[1])); err == nil {
@@ -234,7 +236,7 @@ func (h *Handset) List(ctx context.Context, kinds ...device.Kind) ([]device.Item
 		r, err := h.c.Do(ctx, "AT+CPBS=?")
 		switch {
 		case err == nil:
-			v, _ := value(r, "+CPBS:")
+			v, _ := rawValue(r, "+CPBS:")
 			for _, m := range quotedList(v) {
 				offered[strings.ToUpper(h.c.Unquote(m))] = true
 			}
@@ -250,14 +252,12 @@ func (h *Handset) List(ctx context.Context, kinds ...device.Kind) ([]device.Item
 	}
 	var items []device.Item
 	for _, m := range h.memories {
-		used, total, err := h.selectMemory(ctx, m)
-		if err != nil {
+		if _, _, err := h.selectMemory(ctx, m); err != nil {
 			if IsCommandError(err) {
 				continue // offered but not selectable (no SIM)
 			}
 			return items, err
 		}
-		h.stats[m] = &MemoryStats{Memory: m, Used: used, Total: total}
 		items = append(items, device.Item{Kind: device.KindContact, ID: m, Name: m + ".atpb", Folder: "",
 			Size: -1, Format: Format(h.c.Charset, m)})
 	}
@@ -280,7 +280,7 @@ func (h *Handset) Open(ctx context.Context, it device.Item) (io.ReadCloser, erro
 	st := &MemoryStats{Memory: mem, Used: used, Total: total, First: 1, Last: total}
 	h.stats[mem] = st
 	if r, err := h.c.Do(ctx, "AT+CPBR=?"); err == nil {
-		if v, ok := value(r, "+CPBR:"); ok {
+		if v, ok := rawValue(r, "+CPBR:"); ok {
 			if a, b, ok := parseRange(v); ok {
 				st.First, st.Last = a, b
 			}
@@ -396,7 +396,7 @@ func parseRange(v string) (int, int, bool) {
 	return a, b, true
 }
 
-// Close ends the session; the modem is left as it was found apart from
+// Close ends the session and closes the link; the modem is left as it was found apart from
 // its charset, which ATZ at the next open resets.
 func (h *Handset) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -404,5 +404,18 @@ func (h *Handset) Close() error {
 	if h.c.broken == nil {
 		_, _ = h.c.Do(ctx, "ATZ")
 	}
-	return nil
+	return h.link.Close()
+}
+
+// Source names the data an item holds, for device/composite: "contact:sim"
+// for SM, "contact:phone" for ME (which IrMC's phonebook also covers),
+// "contact:" and the memory otherwise.
+func Source(it device.Item) string {
+	switch it.ID {
+	case "SM":
+		return "contact:sim"
+	case "ME":
+		return "contact:phone"
+	}
+	return "contact:" + strings.ToLower(it.ID)
 }

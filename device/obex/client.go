@@ -23,7 +23,7 @@ type ClientOptions struct {
 	// 200 ms (gammu's figure).
 	RetryDelay time.Duration
 	// MaxPacket is the largest packet sk-rescue offers to receive; 0 means
-	// 0xFFFF.
+	// 0x4000. A reply claiming more is refused as garbage.
 	MaxPacket uint16
 }
 
@@ -41,7 +41,7 @@ func (o ClientOptions) withDefaults() ClientOptions {
 		o.RetryDelay = 200 * time.Millisecond
 	}
 	if o.MaxPacket == 0 {
-		o.MaxPacket = 0xFFFF
+		o.MaxPacket = 0x4000
 	}
 	return o
 }
@@ -63,7 +63,17 @@ type Client struct {
 
 // NewClient returns a client over link; call Connect before anything else.
 func NewClient(link device.Link, opt ClientOptions) *Client {
-	return &Client{link: link, pr: NewPacketReader(link, link.MaxPacketSize()), opt: opt.withDefaults(), peer: 255}
+	c := &Client{link: link, pr: NewPacketReader(link, link.MaxPacketSize()), opt: opt.withDefaults(), peer: 255}
+	c.pr.Check = func(code byte, n int) error {
+		if !ValidResponse(code) {
+			return fmt.Errorf("obex: 0x%02X is not a response code: %w", code, ErrMalformed)
+		}
+		if n > int(c.opt.MaxPacket) {
+			return fmt.Errorf("obex: reply of %d bytes exceeds the negotiated %d: %w", n, c.opt.MaxPacket, ErrMalformed)
+		}
+		return nil
+	}
+	return c
 }
 
 // Requests returns how many requests the client sent.

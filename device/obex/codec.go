@@ -330,6 +330,10 @@ const maxZLPs = 16
 // arrive split over several USB packets and transfers, or share a transfer
 // with the next; only its 2-byte length says where it ends.
 type PacketReader struct {
+	// Check, when set, vets a packet's code and length as soon as they
+	// arrive, so garbage is refused at once instead of waiting for tens of
+	// kilobytes that will never come.
+	Check   func(code byte, length int) error
 	r       Transfers
 	chunk   []byte
 	pending []byte
@@ -358,6 +362,11 @@ func (pr *PacketReader) Next(ctx context.Context) ([]byte, error) {
 			n := int(binary.BigEndian.Uint16(pr.pending[1:]))
 			if n < 3 {
 				return nil, fmt.Errorf("obex: packet length %d: %w", n, ErrMalformed)
+			}
+			if pr.Check != nil {
+				if err := pr.Check(pr.pending[0], n); err != nil {
+					return nil, err
+				}
 			}
 			if len(pr.pending) >= n {
 				pkt := pr.pending[:n:n]
@@ -402,6 +411,17 @@ func WritePacket(ctx context.Context, w Transfers, mps int, b []byte) error {
 		}
 	}
 	return nil
+}
+
+// ValidResponse reports whether code is a response code OBEX 1.2 defines
+// (final bit set).
+func ValidResponse(code byte) bool {
+	switch {
+	case code == RespContinue, code >= 0xA0 && code <= 0xA6, code >= 0xB0 && code <= 0xB5,
+		code >= 0xC0 && code <= 0xCF, code >= 0xD0 && code <= 0xD5, code == 0xE0, code == 0xE1:
+		return true
+	}
+	return false
 }
 
 // RespName names a response code.

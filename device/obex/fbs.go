@@ -71,7 +71,7 @@ func (h *Handset) cd(ctx context.Context, dir []string) error {
 // walk lists the folder tree breadth first: the top two levels (drives,
 // "Phone memory", "Memory card"), every picture folder's subtree, and
 // everything when allFiles is set. Photos are image files in a picture
-// folder's subtree or at the top levels.
+// folder's subtree or in the root.
 func (h *Handset) walk(ctx context.Context, allFiles, photos bool) ([]device.Item, error) {
 	type dir struct {
 		parts   []string
@@ -118,7 +118,7 @@ func (h *Handset) walk(ctx context.Context, allFiles, photos bool) ([]device.Ite
 			mt, isImage := imageTypes[ext]
 			kind := device.KindFile
 			switch {
-			case isImage && photos && (d.picture || len(d.parts) < 2):
+			case isImage && photos && (d.picture || len(d.parts) == 0):
 				kind = device.KindPhoto
 			case allFiles:
 				if !isImage {

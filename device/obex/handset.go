@@ -53,6 +53,7 @@ const maxInfoBytes = 64 << 10
 // OBEX session between the two services as needed.
 type Handset struct {
 	c        *Client
+	link     device.Link
 	opt      Options
 	info     device.Info
 	hasIrMC  bool
@@ -77,7 +78,8 @@ type Stats struct {
 	SkippedNames int
 }
 
-// Open starts an OBEX session on link: IrMC sync first (reading
+// Open starts an OBEX session on link, which the Handset then owns (its
+// Close closes it; on error the caller still owns it): IrMC sync first (reading
 // telecom/devinfo.txt and telecom/pb/info.log), folder browsing when IrMC
 // is refused. It fails only when neither service answers.
 func Open(ctx context.Context, link device.Link, opt Options) (*Handset, error) {
@@ -87,7 +89,7 @@ func Open(ctx context.Context, link device.Link, opt Options) (*Handset, error) 
 	if opt.MaxFolders <= 0 {
 		opt.MaxFolders = 4096
 	}
-	h := &Handset{c: NewClient(link, opt.Client), opt: opt, logs: map[string]map[string]string{},
+	h := &Handset{c: NewClient(link, opt.Client), link: link, opt: opt, logs: map[string]map[string]string{},
 		info: device.Info{Protocol: "obex", Battery: -1, Location: opt.Location}}
 	var irmcErr, fbsErr error
 	if !opt.NoIrMC {
@@ -379,10 +381,25 @@ func (r *entryReader) finished() bool {
 
 func (r *entryReader) Close() error { return nil }
 
-// Close ends the session.
+// Close ends the session and closes the link, which Open took over.
 func (h *Handset) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_ = h.c.Disconnect(ctx)
-	return nil
+	return h.link.Close()
+}
+
+// Source names the data an item holds, for device/composite: the IrMC
+// phonebook is the phone memory ("contact:phone"), the calendar store
+// "calendar", notes "note", folder-browsing files "photo" or "file".
+func Source(it device.Item) string {
+	switch it.ID {
+	case "telecom/pb.vcf":
+		return "contact:phone"
+	case "telecom/cal.vcs":
+		return "calendar"
+	case "telecom/nt.vnt":
+		return "note"
+	}
+	return string(it.Kind)
 }

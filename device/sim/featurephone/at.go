@@ -1,0 +1,307 @@
+package featurephone
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf16"
+
+	"github.com/sk-rescue/sk-rescue/device/at"
+	"github.com/sk-rescue/sk-rescue/device/sim"
+)
+
+// ATQuirks switch the modem into behaviours of real phones.
+type ATQuirks struct {
+	// HexArgs: once UCS2 is selected the phone wants string arguments
+	// hex-encoded and encodes the strings of its control replies too
+	// (AT+CSCS? answers "0055004300530032"), as gammu's EncodedCommands.
+	HexArgs bool
+	// FailBlock: a block read (AT+CPBR=a,b) covering BadSlot is refused
+	// with +CME ERROR: 100; reading BadSlot alone is refused too (it is
+	// empty); every other slot reads fine one at a time.
+	FailBlock bool
+}
+
+// ATResponder is the phone's modem.
+type ATResponder struct {
+	d *Data
+	q ATQuirks
+
+	mu       sync.Mutex
+	cmds     map[string]int
+	mutating int
+	echo     bool
+	charset  string
+	memory   string
+	battery  int
+}
+
+// NewATResponder builds the modem for d with battery in percent.
+func NewATResponder(d *Data, q ATQuirks, battery int) *ATResponder {
+	return &ATResponder{d: d, q: q, cmds: map[string]int{}, echo: true, charset: "GSM", memory: "SM", battery: battery}
+}
+
+// BadSlot is the SIM slot ATQuirks.FailBlock breaks: the empty slot just
+// before the eleventh entry.
+func (d *Data) BadSlot() int { return d.SIM[10].Slot - 1 }
+
+// Stats returns commands per name ("+CPBR", "Z") and how many would have
+// written to a real phone; sk-rescue's tests assert the last is 0.
+func (r *ATResponder) Stats() (cmds map[string]int, mutating int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cmds = map[string]int{}
+	for k, v := range r.cmds {
+		cmds[k] = v
+	}
+	return cmds, r.mutating
+}
+
+// Requests is the number of commands received.
+func (r *ATResponder) Requests() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, v := range r.cmds {
+		n += v
+	}
+	return n
+}
+
+// Serve answers commands on dev until the link closes or ctx ends.
+func (r *ATResponder) Serve(ctx context.Context, dev *sim.DeviceEnd) error {
+	buf := make([]byte, 4096)
+	var line []byte
+	for {
+		n, err := dev.Read(ctx, buf)
+		if err != nil {
+			return err
+		}
+		for _, c := range buf[:n] {
+			switch c {
+			case '\r':
+				cmd := string(line)
+				line = line[:0]
+				if err := r.reply(ctx, dev, cmd); err != nil {
+					return err
+				}
+			case '\n':
+			default:
+				if len(line) < 4096 {
+					line = append(line, c)
+				}
+			}
+		}
+	}
+}
+
+func (r *ATResponder) reply(ctx context.Context, dev *sim.DeviceEnd, cmd string) error {
+	r.mu.Lock()
+	var out bytes.Buffer
+	if r.echo {
+		out.WriteString(cmd + "\r")
+	}
+	lines, final := r.exec(strings.TrimSpace(cmd))
+	r.mu.Unlock()
+	for _, l := range lines {
+		out.WriteString("\r\n" + l + "\r\n")
+	}
+	out.WriteString("\r\n" + final + "\r\n")
+	b := out.Bytes()
+	if _, err := dev.Write(ctx, b); err != nil {
+		return err
+	}
+	if len(b)%dev.MaxPacketSize() == 0 {
+		_, err := dev.Write(ctx, nil)
+		return err
+	}
+	return nil
+}
+
+// writes are the commands that would modify a real phone.
+var writes = []string{"+CPBW", "+CMGW", "+CMGD", "+CMGS", "+CCLK=", "+CSCA=", "+CPWD", "+CLCK", "+CRSM", "+CFUN", "&W", "D"}
+
+// str reads a string argument: quoted, hex-encoded when the phone wants.
+func (r *ATResponder) str(arg string) (string, bool) {
+	arg = strings.TrimSpace(arg)
+	if len(arg) < 2 || arg[0] != '"' || arg[len(arg)-1] != '"' {
+		return "", false
+	}
+	s := arg[1 : len(arg)-1]
+	if r.q.HexArgs && r.charset == "UCS2" {
+		return decodeUCS2(s)
+	}
+	return s, true
+}
+
+// ctl writes a string of a control reply.
+func (r *ATResponder) ctl(s string) string {
+	if r.q.HexArgs && r.charset == "UCS2" {
+		return `"` + at.EncodeHex(s, "UCS2") + `"`
+	}
+	return `"` + s + `"`
+}
+
+func decodeUCS2(s string) (string, bool) {
+	if len(s)%4 != 0 {
+		return "", false
+	}
+	u := make([]uint16, 0, len(s)/4)
+	for i := 0; i < len(s); i += 4 {
+		v, err := strconv.ParseUint(s[i:i+4], 16, 16)
+		if err != nil {
+			return "", false
+		}
+		u = append(u, uint16(v))
+	}
+	return string(utf16.Decode(u)), true
+}
+
+// text encodes a phonebook name in the current charset.
+func (r *ATResponder) text(s string) string {
+	if r.charset == "UCS2" {
+		return at.EncodeHex(s, "UCS2")
+	}
+	var b strings.Builder
+	for _, c := range s {
+		if c < 0x80 {
+			b.WriteRune(c)
+		} else {
+			b.WriteByte('?')
+		}
+	}
+	return b.String()
+}
+
+type slot struct{ name, number string }
+
+func (r *ATResponder) slots(mem string) (map[int]slot, int) {
+	m := map[int]slot{}
+	if mem == "ME" {
+		for i, c := range r.d.Truth.Contacts[:PhoneContacts] {
+			m[i+1] = slot{c.FullName, c.Phones[0]}
+		}
+		return m, MESlots
+	}
+	for _, e := range r.d.SIM {
+		m[e.Slot] = slot{e.Name, e.Number}
+	}
+	return m, SIMSlots
+}
+
+func (r *ATResponder) exec(cmd string) (lines []string, final string) {
+	up := strings.ToUpper(cmd)
+	if !strings.HasPrefix(up, "AT") {
+		r.cmds["?"]++
+		return nil, "ERROR"
+	}
+	body := cmd[2:]
+	name := body
+	if i := strings.IndexAny(name, "=?"); i >= 0 {
+		name = name[:i]
+	}
+	r.cmds[strings.ToUpper(name)]++
+	ub := strings.ToUpper(body)
+	for _, w := range writes {
+		if strings.HasPrefix(ub, w) {
+			r.mutating++
+			return nil, "+CME ERROR: 3"
+		}
+	}
+	switch {
+	case ub == "":
+		return nil, "OK"
+	case ub == "Z":
+		r.echo, r.charset, r.memory = true, "GSM", "SM"
+		return nil, "OK"
+	case ub == "E0":
+		r.echo = false
+		return nil, "OK"
+	case ub == "E1":
+		r.echo = true
+		return nil, "OK"
+	case strings.HasPrefix(ub, "+CMEE="):
+		return nil, "OK"
+	case ub == "+CGMI":
+		return []string{Maker}, "OK"
+	case ub == "+CGMM":
+		return []string{Model}, "OK"
+	case ub == "+CGMR":
+		return []string{Firmware}, "OK"
+	case ub == "+CGSN":
+		return []string{IMEI}, "OK"
+	case ub == "+CBC":
+		return []string{fmt.Sprintf("+CBC: 0,%d", r.battery)}, "OK"
+	case ub == "+CSCS=?":
+		return []string{`+CSCS: ("GSM","IRA","UCS2")`}, "OK"
+	case ub == "+CSCS?":
+		return []string{"+CSCS: " + r.ctl(r.charset)}, "OK"
+	case strings.HasPrefix(ub, "+CSCS="):
+		cs, ok := r.str(body[len("+CSCS="):])
+		switch cs = strings.ToUpper(cs); {
+		case ok && (cs == "GSM" || cs == "IRA" || cs == "UCS2"):
+			r.charset = cs
+			return nil, "OK"
+		}
+		return nil, "ERROR"
+	case ub == "+CPBS=?":
+		return []string{"+CPBS: (" + r.ctl("SM") + "," + r.ctl("ME") + "," + r.ctl("DC") + "," + r.ctl("MC") + "," + r.ctl("RC") + ")"}, "OK"
+	case ub == "+CPBS?":
+		m, total := r.slots(r.memory)
+		return []string{fmt.Sprintf("+CPBS: %s,%d,%d", r.ctl(r.memory), len(m), total)}, "OK"
+	case strings.HasPrefix(ub, "+CPBS="):
+		mem, ok := r.str(body[len("+CPBS="):])
+		switch mem = strings.ToUpper(mem); {
+		case ok && (mem == "SM" || mem == "ME"):
+			r.memory = mem
+			return nil, "OK"
+		case ok && (mem == "DC" || mem == "MC" || mem == "RC"):
+			r.memory = mem
+			return nil, "+CME ERROR: 4" // call logs: not in this sim
+		}
+		return nil, "+CME ERROR: 50"
+	case ub == "+CPBR=?":
+		_, total := r.slots(r.memory)
+		return []string{fmt.Sprintf("+CPBR: (1-%d),40,%d", total, 24)}, "OK"
+	case strings.HasPrefix(ub, "+CPBR="):
+		return r.cpbr(body[len("+CPBR="):])
+	}
+	return nil, "ERROR"
+}
+
+func (r *ATResponder) cpbr(args string) ([]string, string) {
+	m, total := r.slots(r.memory)
+	a, b, two := strings.Cut(args, ",")
+	lo, err1 := strconv.Atoi(strings.TrimSpace(a))
+	hi := lo
+	var err2 error
+	if two {
+		hi, err2 = strconv.Atoi(strings.TrimSpace(b))
+	}
+	if err1 != nil || err2 != nil || lo < 1 || hi > total || hi < lo {
+		return nil, "+CME ERROR: 21"
+	}
+	bad := r.d.BadSlot()
+	if r.q.FailBlock && r.memory == "SM" && lo <= bad && bad <= hi {
+		return nil, "+CME ERROR: 100"
+	}
+	var lines []string
+	for i := lo; i <= hi; i++ {
+		s, ok := m[i]
+		if !ok {
+			continue
+		}
+		typ := 129
+		if strings.HasPrefix(s.number, "+") {
+			typ = 145
+		}
+		lines = append(lines, fmt.Sprintf(`+CPBR: %d,"%s",%d,"%s"`, i, s.number, typ, r.text(s.name)))
+	}
+	if len(lines) == 0 && !two {
+		return nil, "+CME ERROR: 22"
+	}
+	return lines, "OK"
+}
