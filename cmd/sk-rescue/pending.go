@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-
-	"github.com/sk-rescue/sk-rescue/device"
 	"github.com/spf13/cobra"
 )
 
@@ -12,8 +9,4 @@ import (
 
 func addExtraCommands(root *cobra.Command, e *env) {
 	root.AddCommand(newTUICmd(e))
-}
-
-func openDir(sel device.Selector) (device.Handset, error) {
-	return nil, fmt.Errorf("reading a folder as a handset is not built yet: %w", device.ErrNotFound)
 }

@@ -1,0 +1,6 @@
+//go:build !unix
+
+package dir
+
+// oNonblock is unix-only; elsewhere the walk's type check is the guard.
+const oNonblock = 0
