@@ -238,6 +238,24 @@ func isBase64Line(b []byte) bool {
 	return true
 }
 
+// propStart reports whether a line can begin a property: a name of
+// letters, digits, dashes (and a group dot) up to a ';' or ':' that exists.
+func propStart(b []byte) bool {
+	if len(b) == 0 || !(b[0] >= 'A' && b[0] <= 'Z' || b[0] >= 'a' && b[0] <= 'z') {
+		return false
+	}
+	for _, c := range b {
+		switch {
+		case c == ':' || c == ';':
+			return bytes.IndexByte(b, ':') >= 0
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '.', c == '_', c == '/':
+		default:
+			return false
+		}
+	}
+	return false
+}
+
 func isBeginEnd(b []byte) bool {
 	return len(b) >= 4 && (bytes.EqualFold(b[:4], []byte("END:")) ||
 		len(b) >= 6 && bytes.EqualFold(b[:6], []byte("BEGIN:")))
@@ -306,6 +324,12 @@ func logical(lines []physLine) []logLine {
 				} else {
 					add = next.text[1:]
 				}
+			case enc == "QUOTED-PRINTABLE" && !propStart(next.text) && len(bytes.TrimSpace(next.text)) > 0:
+				// A phone wrapped a quoted-printable value without a
+				// soft break (Sony Ericsson: "N;…:" ⏎ ";=D0=A2…"): a
+				// line that cannot start a property continues it.
+				add = next.text
+				ll.warn = fmt.Sprintf("line %d: quoted-printable value continued without a soft line break", ll.line+1)
 			case enc == "BASE64" && isBase64Line(next.text):
 				// vCard 2.1 base64 runs until a blank line.
 				add = bytes.TrimSpace(next.text)
