@@ -11,6 +11,7 @@ import (
 	"github.com/sk-rescue/sk-rescue/device"
 	"github.com/sk-rescue/sk-rescue/formats"
 	"github.com/sk-rescue/sk-rescue/formats/ical"
+	"github.com/sk-rescue/sk-rescue/formats/photo"
 	"github.com/sk-rescue/sk-rescue/formats/vcard"
 	"github.com/sk-rescue/sk-rescue/formats/vnote"
 )
@@ -35,8 +36,7 @@ func converterFor(it device.Item) (converter, string) {
 	case "text/x-at-phonebook":
 		charset, memory := params["charset"], params["memory"]
 		return func(raw []byte, opt formats.Options) (formats.Result, error) {
-			_, _ = charset, memory
-			return vcard.Convert(raw, opt)
+			return vcard.ConvertAT(raw, charset, memory, opt)
 		}, "at"
 	}
 	switch strings.ToLower(path.Ext(it.Name)) {
@@ -85,6 +85,8 @@ func (e *exporter) convertAll() (err error) {
 		}
 		err = e.a.commit(batch)
 	}()
+	// Pass 1: convert every item.
+	var done []convertedItem
 	for i := range e.items {
 		it := &e.items[i]
 		if it.Status == StatusFailed || it.SHA256 == "" {
@@ -95,7 +97,7 @@ func (e *exporter) convertAll() (err error) {
 			e.sum.Counts[it.Kind]++
 			continue
 		}
-		conv, _ := converterFor(it.Item)
+		conv, family := converterFor(it.Item)
 		if conv == nil {
 			e.keepRaw(it, -1, fmt.Sprintf("no converter for format %q; the raw bytes are kept", it.Format))
 			continue
@@ -105,12 +107,7 @@ func (e *exporter) convertAll() (err error) {
 			return fmt.Errorf("recovery: read back %s: %w", it.Raw, err)
 		}
 		e.report(Event{Stage: StageConvert, Kind: it.Kind, Item: it.Name, Done: i + 1, Total: len(e.items)})
-		res, err := conv(raw, formats.Options{
-			VCardVersion: e.opt.VCardVersion,
-			UIDSeed:      e.info.Serial + "/" + it.ID,
-			Modified:     it.Modified,
-			ProdID:       e.prodID(),
-		})
+		res, err := conv(raw, e.formatOptions(it))
 		if err != nil {
 			e.keepRaw(it, -1, err.Error())
 			continue
@@ -118,7 +115,20 @@ func (e *exporter) convertAll() (err error) {
 		for _, w := range res.Warnings {
 			e.warn(it, w)
 		}
-		for _, rec := range res.Records {
+		for _, f := range res.Failures {
+			e.keepRaw(it, f.Index, f.Err.Error())
+		}
+		done = append(done, convertedItem{it: it, recs: res.Records, memory: family == "at"})
+	}
+
+	// Pass 2: one contact kept in several memories (SIM and phone) is one
+	// card.
+	e.mergeMemories(done)
+
+	// Pass 3: write one file per record.
+	for _, c := range done {
+		it := c.it
+		for _, rec := range c.recs {
 			place, ok := outputPlace[rec.Kind]
 			if !ok {
 				e.keepRaw(it, -1, fmt.Sprintf("converter returned a record of unknown kind %q", rec.Kind))
@@ -140,13 +150,98 @@ func (e *exporter) convertAll() (err error) {
 			e.sum.Counts[place.kind]++
 			byKind[rec.Kind] = append(byKind[rec.Kind], rec)
 		}
-		for _, f := range res.Failures {
-			e.keepRaw(it, f.Index, f.Err.Error())
-		}
 	}
 	combined, err := e.writeCombined(byKind)
 	batch = append(batch, combined...)
 	return err
+}
+
+// convertedItem is an item's records between conversion and writing.
+type convertedItem struct {
+	it   *ManItem
+	recs []formats.Record
+	// memory is set for a phonebook memory read over AT (SIM, phone):
+	// its contacts may also be in another memory.
+	memory bool
+}
+
+func (e *exporter) formatOptions(it *ManItem) formats.Options {
+	return formats.Options{
+		VCardVersion: e.opt.VCardVersion,
+		UIDSeed:      e.info.Serial + "/" + it.ID,
+		Modified:     it.Modified,
+		ProdID:       e.prodID(),
+	}
+}
+
+// mergeMemories joins contacts that a phone keeps in several memories (its
+// own address book and the SIM, read over AT) when name and number agree,
+// so the customer gets one card, not two. It runs only when a phonebook
+// memory was read: separate contacts that happen to share a name and number
+// in one address book are the user's own business. The merged card keeps
+// the first one's UID and the union of every value; a contact absorbed into
+// another is said so in its item's warnings, and its raw bytes stay in raw/.
+func (e *exporter) mergeMemories(done []convertedItem) {
+	var sets [][]formats.Record
+	memories := false
+	for _, c := range done {
+		var contacts []formats.Record
+		for _, r := range c.recs {
+			if r.Kind == formats.KindContact {
+				contacts = append(contacts, r)
+			}
+		}
+		if len(contacts) > 0 {
+			sets = append(sets, contacts)
+			memories = memories || c.memory
+		}
+	}
+	if !memories || len(sets) < 2 {
+		return
+	}
+	merged, err := vcard.Merge(formats.Options{VCardVersion: e.opt.VCardVersion, ProdID: e.prodID()}, sets...)
+	if err != nil {
+		e.sum.Warnings = append(e.sum.Warnings, "contacts in several memories were not merged: "+err.Error())
+		return
+	}
+	// Merge keeps the order of first appearance: walking the records in the
+	// same order, a record whose UID is the next merged card's heads that
+	// card; any other was absorbed into an earlier one. Matching by order,
+	// not by a UID map, keeps two distinct cards that share a UID apart.
+	type slot struct {
+		rec      formats.Record
+		absorbed bool
+	}
+	plan := make([][]slot, len(done))
+	j := 0
+	for i, c := range done {
+		for _, r := range c.recs {
+			switch {
+			case r.Kind != formats.KindContact:
+				plan[i] = append(plan[i], slot{rec: r})
+			case j < len(merged) && merged[j].UID == r.UID:
+				plan[i] = append(plan[i], slot{rec: merged[j]})
+				j++
+			default:
+				plan[i] = append(plan[i], slot{rec: r, absorbed: true})
+			}
+		}
+	}
+	if j != len(merged) {
+		e.sum.Warnings = append(e.sum.Warnings, "contacts in several memories were not merged: the merge result did not line up with its input")
+		return
+	}
+	for i := range done {
+		c := &done[i]
+		c.recs = c.recs[:0:0]
+		for _, sl := range plan[i] {
+			if sl.absorbed {
+				e.warn(c.it, fmt.Sprintf("%s: the same name and number are in another memory; merged into that card", sl.rec.Name))
+				continue
+			}
+			c.recs = append(c.recs, sl.rec)
+		}
+	}
 }
 
 // writeCombined writes the all-in-one files every phone and program imports.
@@ -214,6 +309,5 @@ func photoTime(a *archive, rel string) (time.Time, bool) {
 	if err != nil {
 		return time.Time{}, false
 	}
-	_ = st
-	return time.Time{}, false
+	return photo.CaptureTime(f, st.Size())
 }
