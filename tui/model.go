@@ -52,10 +52,11 @@ const (
 	screenInventory
 	screenExport
 	screenDone
+	screenUpload
 )
 
 func (s screen) String() string {
-	return [...]string{"handsets", "inventory", "export", "done"}[s]
+	return [...]string{"handsets", "inventory", "export", "done", "upload"}[s]
 }
 
 // Messages: every slow thing comes back as one of these.
@@ -151,6 +152,9 @@ type Model struct {
 	verifying bool
 	verified  *recovery.VerifyResult
 	verifyErr error
+
+	// Upload screen.
+	up uploadState
 }
 
 // New returns the model for a program reading handsets through be. ctx
@@ -338,6 +342,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case closedMsg:
 		return m, nil
+	case uploadPlanMsg, uploadStartedMsg, uploadEventMsg, uploadDoneMsg:
+		return m, m.updateUpload(msg)
 	case tea.KeyMsg:
 		return m.key(msg)
 	}
@@ -516,7 +522,8 @@ func (m *Model) quit() (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
-	if key.Matches(k, m.keys.Help) && !m.editing {
+	typing := m.editing || (m.screen == screenUpload && m.up.phase == upForm)
+	if key.Matches(k, m.keys.Help) && !typing {
 		m.help.ShowAll = !m.help.ShowAll
 		return m, nil
 	}
@@ -529,6 +536,8 @@ func (m *Model) key(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.keyExport(k)
 	case screenDone:
 		return m.keyDone(k)
+	case screenUpload:
+		return m.keyUpload(k)
 	}
 	return m, nil
 }
@@ -636,6 +645,9 @@ func (m *Model) keyDone(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	switch {
 	case key.Matches(k, m.keys.Quit):
 		return m.quit()
+	case key.Matches(k, m.keys.Upload) && m.canUpload():
+		m.startUploadForm()
+		return m, nil
 	case m.expErr != nil && (key.Matches(k, m.keys.Retry) || key.Matches(k, m.keys.Enter)):
 		// Back to the handsets, same folder: the next export resumes.
 		s := m.sess
@@ -683,6 +695,22 @@ func (m *Model) keysFor() screenKeys {
 		retry := k.Retry
 		retry.SetHelp("r", "resume")
 		return screenKeys{short: []key.Binding{retry, k.Quit}, full: [][]key.Binding{{retry, k.Quit}}}
+	}
+	if m.screen == screenUpload {
+		var s []key.Binding
+		switch m.up.phase {
+		case upForm:
+			s = []key.Binding{key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "next field")),
+				key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next / find server")), k.Back}
+		case upReview:
+			s = []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "upload")), k.Back, k.Quit}
+		case upDone:
+			s = []key.Binding{k.Back, k.Quit}
+		}
+		return screenKeys{short: s, full: [][]key.Binding{s}}
+	}
+	if m.canUpload() {
+		return screenKeys{short: []key.Binding{k.Upload, k.Quit}, full: [][]key.Binding{{k.Upload, k.Quit}}}
 	}
 	return screenKeys{short: []key.Binding{k.Quit}, full: [][]key.Binding{{k.Quit}}}
 }

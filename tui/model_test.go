@@ -18,6 +18,7 @@ import (
 
 	"github.com/sk-rescue/sk-rescue/device"
 	"github.com/sk-rescue/sk-rescue/recovery"
+	"github.com/sk-rescue/sk-rescue/recovery/upload"
 )
 
 func TestMain(m *testing.M) {
@@ -574,4 +575,78 @@ func TestViewFits(t *testing.T) {
 			t.Errorf("%v: folder not shown whole:\n%s", size, v)
 		}
 	}
+}
+
+// fakeUploader adds an upload to fakeBackend.
+type fakeUploader struct {
+	*fakeBackend
+	opts []upload.Options
+}
+
+func (u *fakeUploader) Upload(ctx context.Context, dir string, opt upload.Options, rep recovery.Reporter) (*upload.Summary, error) {
+	u.opts = append(u.opts, opt)
+	if opt.Password != "s3cret" {
+		return nil, upload.ErrAuth
+	}
+	if opt.DryRun {
+		return &upload.Summary{DryRun: true, WouldUpload: 410, Collections: []upload.Collection{
+			{Kinds: []device.Kind{device.KindContact}, URL: "https://dav.example/ab/", WouldCreate: true}}}, nil
+	}
+	rep.Report(recovery.Event{Stage: upload.StageUpload, Done: 1, Total: 410})
+	return &upload.Summary{Uploaded: 410, Verify: &upload.Verify{OK: true, Checked: 410, Present: 410}}, nil
+}
+
+func TestUploadFlow(t *testing.T) {
+	b, _ := simLike(37)
+	u := &fakeUploader{fakeBackend: b}
+	m := newTestModel(u, Options{Device: "sim"})
+	settle(t, m, m.Init())
+	press(t, m, "enter", "enter")
+	if m.screen != screenDone || !strings.Contains(m.View(), "press u") {
+		t.Fatalf("screen %v:\n%s", m.screen, m.View())
+	}
+	press(t, m, "u")
+	if m.screen != screenUpload {
+		t.Fatalf("screen %v", m.screen)
+	}
+	typeIn := func(s string) {
+		for _, r := range s {
+			m.Update(keyMsg(string(r)))
+		}
+	}
+	typeIn("https://dav.example")
+	press(t, m, "enter")
+	typeIn("ann?")
+	press(t, m, "enter")
+	typeIn("wrong")
+	if v := m.View(); strings.Contains(v, "wrong") || !strings.Contains(v, "•••••") {
+		t.Errorf("password shown:\n%s", v)
+	}
+	press(t, m, "enter")
+	if m.up.phase != upForm || !errors.Is(m.up.err, upload.ErrAuth) {
+		t.Fatalf("phase %d err %v", m.up.phase, m.up.err)
+	}
+	for range 5 {
+		m.Update(keyMsg("backspace"))
+	}
+	typeIn("s3cret")
+	press(t, m, "enter")
+	if m.up.phase != upReview || !strings.Contains(m.View(), "https://dav.example/ab/") {
+		t.Fatalf("phase %d:\n%s", m.up.phase, m.View())
+	}
+	press(t, m, "enter")
+	if m.up.phase != upDone {
+		t.Fatalf("phase %d", m.up.phase)
+	}
+	v := m.View()
+	if !strings.Contains(v, "410 uploaded") || !strings.Contains(v, "all 410 items are there") || strings.Contains(v, "s3cret") {
+		t.Errorf("view:\n%s", v)
+	}
+	if got := u.opts[len(u.opts)-1]; got.Server != "https://dav.example" || got.User != "ann?" || got.DryRun {
+		t.Errorf("options %+v", got)
+	}
+	if m.up.fields[2].Value() != "" {
+		t.Error("password kept after the upload")
+	}
+	checkFits(t, v, 80, 24)
 }

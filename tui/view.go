@@ -28,6 +28,8 @@ func (m *Model) View() string {
 		body = m.viewExport(w)
 	case screenDone:
 		body = m.viewDone(w)
+	case screenUpload:
+		body = m.viewUpload(w)
 	}
 	m.help.Width = w
 	foot := strings.Split(m.help.View(m.keysFor()), "\n")
@@ -63,7 +65,10 @@ func (m *Model) View() string {
 var stepNames = [...]string{"Choose the phone", "See what is on it", "Copy it", "Done"}
 
 func (m *Model) header(w int) string {
-	left := fmt.Sprintf("sk-rescue · Step %d of 4: %s", int(m.screen)+1, stepNames[m.screen])
+	left := "sk-rescue · Upload to a new server"
+	if m.screen < screenUpload {
+		left = fmt.Sprintf("sk-rescue · Step %d of 4: %s", int(m.screen)+1, stepNames[m.screen])
+	}
 	right := "the phone is only read"
 	gap := w - ansi.StringWidth(left) - ansi.StringWidth(right)
 	if gap < 2 {
@@ -571,7 +576,7 @@ func (m *Model) viewDone(w int) []string {
 		counts = []string{"nothing (the phone held none of the kinds asked for)"}
 	}
 	out = append(out, para(strings.Join(counts, " · "), w, 2, stStep.Render)...)
-	line := fmt.Sprintf("%d items, %s read from the phone", s.Items, humanBytes(s.Bytes))
+	line := fmt.Sprintf("%d items, %s", s.Items, humanBytes(s.Bytes))
 	if s.Resumed > 0 {
 		line += fmt.Sprintf(" (%d were already in the folder from an earlier run)", s.Resumed)
 	}
@@ -605,7 +610,7 @@ func (m *Model) viewDone(w int) []string {
 	out = append(out, "", stStep.Render("Next:"))
 	for _, t := range []string{
 		"Open the folder: contacts.vcf goes into any address book; the .ics files into any calendar; photos/ holds the photos as they were.",
-		"Put it on a new server: sk-rescue upload " + shellQuote(dir) + " --server URL",
+		m.uploadHint(dir),
 		"Check it again later: sk-rescue verify " + shellQuote(dir),
 	} {
 		out = append(out, para("• "+t, w, 2, nil)...)
@@ -626,4 +631,11 @@ func reportList(title string, rs []recovery.ItemReport, w int) []string {
 		out = append(out, para(fmt.Sprintf("  %s %s: %s", r.Kind, r.Name, r.Reason), w, 4, nil)...)
 	}
 	return out
+}
+
+func (m *Model) uploadHint(dir string) string {
+	if m.canUpload() {
+		return "Put it on a new server (CardDAV/CalDAV): press u"
+	}
+	return "Put it on a new server: sk-rescue upload " + shellQuote(dir) + " --server URL"
 }

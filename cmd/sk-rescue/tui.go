@@ -11,6 +11,7 @@ import (
 
 	"github.com/sk-rescue/sk-rescue/device"
 	"github.com/sk-rescue/sk-rescue/recovery"
+	"github.com/sk-rescue/sk-rescue/recovery/upload"
 	"github.com/sk-rescue/sk-rescue/tui"
 )
 
@@ -93,7 +94,10 @@ type tuiBackend struct {
 	kept device.Handset
 }
 
-var _ tui.Backend = (*tuiBackend)(nil)
+var (
+	_ tui.Backend  = (*tuiBackend)(nil)
+	_ tui.Uploader = (*tuiBackend)(nil)
+)
 
 func newTUIBackend(selector string) *tuiBackend {
 	b := &tuiBackend{}
@@ -167,6 +171,11 @@ func (b *tuiBackend) Close() error {
 		b.kept = nil
 	}
 	return nil
+}
+
+// Upload puts an export folder on a server, as `sk-rescue upload` does.
+func (b *tuiBackend) Upload(ctx context.Context, dir string, opt upload.Options, rep recovery.Reporter) (*upload.Summary, error) {
+	return upload.Run(ctx, dir, opt, rep)
 }
 
 func (b *tuiBackend) Verify(ctx context.Context, dir string) (*recovery.VerifyResult, error) {
