@@ -113,6 +113,18 @@ func (c *Client) do(ctx context.Context, cmd string, timeout time.Duration) (Rep
 			return Reply{}, fmt.Errorf("at: %s: %w", cmd, err)
 		}
 		if complete {
+			if n == len(c.pending) && c.pending[n-1] == '\r' {
+				// The LF of a CRLF may be in the next transfer: wait a
+				// moment for it so the archive keeps the reply whole.
+				lctx, lcancel := context.WithTimeout(tctx, 50*time.Millisecond)
+				k, _ := c.link.Read(lctx, c.chunk)
+				lcancel()
+				c.pending = append(c.pending, c.chunk[:k]...)
+				if k > 0 && c.chunk[0] == '\n' {
+					n++
+					r.Raw = c.pending[:n]
+				}
+			}
 			r.Raw = append([]byte(nil), r.Raw...)
 			c.pending = c.pending[n:]
 			if !r.OK() {
