@@ -182,11 +182,14 @@ func (h *Handset) Close() error {
 	return errors.Join(errs...)
 }
 
-// FeaturePhone combines a phone's OBEX and AT handsets (either may be
-// nil) the way sk-rescue reads feature phones: IrMC for contacts,
+// FeaturePhone combines a phone's OBEX and AT handsets (either, not both,
+// may be nil) the way sk-rescue reads feature phones: IrMC for contacts,
 // calendar and notes, folder browsing for photos, the modem for the SIM
 // phonebook (and for the phone memory only when IrMC has no phonebook).
-func FeaturePhone(ob, modem device.Handset) (*Handset, error) {
+//
+// The parameters are concrete so that a failed open (a nil *obex.Handset)
+// cannot sneak in as a non-nil interface.
+func FeaturePhone(ob *obex.Handset, modem *at.Handset) (*Handset, error) {
 	var parts []Part
 	if ob != nil {
 		parts = append(parts, Part{Name: "obex", Handset: ob, Source: obex.Source})
