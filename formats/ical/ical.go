@@ -12,6 +12,7 @@ import (
 	"crypto/sha1"
 	"errors"
 	"fmt"
+	"github.com/teambition/rrule-go"
 	"io"
 	"net/url"
 	"sort"
@@ -762,7 +763,70 @@ func (c *conv) rrule(p *versit.Prop, times map[string]tval) {
 		c.add(&goical.Prop{Name: PropVCalRRule, Params: goical.Params{}, Value: val})
 		return
 	}
-	c.add(&goical.Prop{Name: "RRULE", Params: goical.Params{}, Value: out})
+	if out = c.anchorStart(out, start, until); out != "" {
+		c.add(&goical.Prop{Name: "RRULE", Params: goical.Params{}, Value: out})
+	}
+}
+
+// anchorStart keeps a DTSTART that is not itself an instance of the rule
+// (a vCal "MD1 LD" starting on the 30th, say) as the first occurrence, as
+// vCalendar means and as RFC 5545 §3.3.10 says ("the DTSTART property value
+// always counts as the first occurrence"). Readers disagree there: libical
+// counts it, python-dateutil and rrule-go skip it. So the start is also
+// written as an RDATE, and a COUNT becomes the UNTIL of the last occurrence
+// it means, which every reader then expands alike. It returns the rule to
+// write, or "" when DTSTART is the only occurrence.
+func (c *conv) anchorStart(rule string, start tval, until untilFunc) string {
+	opt, err := rrule.StrToROption(rule)
+	if err != nil {
+		return rule
+	}
+	wall := time.Date(start.t.Year(), start.t.Month(), start.t.Day(), start.t.Hour(), start.t.Minute(), start.t.Second(), 0, time.UTC)
+	opt.Dtstart = wall
+	r, err := rrule.NewRRule(*opt)
+	if err != nil {
+		return rule
+	}
+	if first := r.After(wall, true); first.Equal(wall) {
+		return rule // in step: nothing to do
+	}
+	if opt.Count == 1 {
+		return ""
+	}
+	c.add(c.timeProp("RDATE", start))
+	if opt.Count <= 0 {
+		return rule
+	}
+	const maxExpand = 100000
+	if opt.Count > maxExpand {
+		c.warn("RRULE %s does not start on DTSTART and counts %d; kept with COUNT", rule, opt.Count)
+		return rule
+	}
+	opt.Count--
+	r, err = rrule.NewRRule(*opt)
+	if err != nil {
+		return rule
+	}
+	occ := r.All()
+	if len(occ) == 0 {
+		return ""
+	}
+	kind := start.kind
+	if kind == tZoned {
+		kind = tFloating // until() converts a zoned start's wall clock itself
+	}
+	u, err := until(tval{t: occ[len(occ)-1], kind: kind, tzid: start.tzid})
+	if err != nil {
+		return rule
+	}
+	var parts []string
+	for _, part := range strings.Split(rule, ";") {
+		if strings.HasPrefix(strings.ToUpper(part), "COUNT=") {
+			part = "UNTIL=" + u
+		}
+		parts = append(parts, part)
+	}
+	return strings.Join(parts, ";")
 }
 
 // alarms turns vCalendar alarm properties into VALARMs; alarms at the same

@@ -6,7 +6,7 @@ when they are UTC or zoned, without Z when floating, and as "YYYY-MM-DD"
 for dates."""
 import datetime, json, sys
 from icalendar import Calendar
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrulestr, rruleset
 
 LIMIT = 20
 
@@ -19,6 +19,12 @@ def fmt(v):
     if isinstance(v, datetime.date):
         return v.strftime("%Y-%m-%d")
     return str(v)
+
+
+def asdt(v):
+    if isinstance(v, datetime.datetime):
+        return v
+    return datetime.datetime(v.year, v.month, v.day)
 
 
 out = []
@@ -38,13 +44,19 @@ for comp in cal.walk():
         d["status"] = str(comp["STATUS"])
     d["alarms"] = [str(a.get("TRIGGER").to_ical().decode()) for a in comp.walk("VALARM")]
     if "RRULE" in comp:
-        start = comp.decoded("DTSTART")
-        if not isinstance(start, datetime.datetime):
-            start = datetime.datetime(start.year, start.month, start.day)
+        start = asdt(comp.decoded("DTSTART"))
         rule = comp["RRULE"].to_ical().decode()
         d["rrule"] = rule
+        # The recurrence set is RRULE + RDATE - EXDATE (RFC 5545 3.8.5).
+        rs = rruleset()
+        rs.rrule(rrulestr(rule, dtstart=start))
+        for name, add in (("RDATE", rs.rdate), ("EXDATE", rs.exdate)):
+            vals = comp.get(name, [])
+            for v in vals if isinstance(vals, list) else [vals]:
+                for x in v.dts:
+                    add(asdt(x.dt))
         occ = []
-        for t in rrulestr(rule, dtstart=start):
+        for t in rs:
             occ.append(fmt(t))
             if len(occ) >= LIMIT:
                 break
