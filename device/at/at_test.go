@@ -49,7 +49,9 @@ func (r *replay) Read(ctx context.Context, p []byte) (int, error) {
 	return n, nil
 }
 
-func (r *replay) ReadInterrupt(ctx context.Context, p []byte) (int, error) { return 0, errors.New("none") }
+func (r *replay) ReadInterrupt(ctx context.Context, p []byte) (int, error) {
+	return 0, errors.New("none")
+}
 func (r *replay) Control(context.Context, uint8, uint8, uint16, uint16, []byte) (int, error) {
 	return 0, errors.New("none")
 }

@@ -94,7 +94,7 @@ func source(p Part, it device.Item) string {
 // part already gave one of the same source. IDs become "part:id". A part
 // whose List fails is skipped when another part gave items, so a modem
 // that hangs does not cost the photos; the error is returned when nothing
-// was listed.
+// was listed. A disconnect is returned at once: the phone is gone.
 func (h *Handset) List(ctx context.Context, kinds ...device.Kind) ([]device.Item, error) {
 	var items []device.Item
 	var errs []error
@@ -104,6 +104,9 @@ func (h *Handset) List(ctx context.Context, kinds ...device.Kind) ([]device.Item
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
+			}
+			if errors.Is(err, device.ErrDisconnected) {
+				return nil, fmt.Errorf("composite: %s: %w", p.Name, err)
 			}
 			errs = append(errs, fmt.Errorf("composite: %s: %w", p.Name, err))
 		}
