@@ -6,8 +6,12 @@ import (
 	"fmt"
 
 	"github.com/sk-rescue/sk-rescue/device"
+	"github.com/sk-rescue/sk-rescue/device/at"
+	"github.com/sk-rescue/sk-rescue/device/composite"
 	"github.com/sk-rescue/sk-rescue/device/mtp"
+	"github.com/sk-rescue/sk-rescue/device/obex"
 	"github.com/sk-rescue/sk-rescue/device/sim"
+	"github.com/sk-rescue/sk-rescue/device/sim/featurephone"
 	"github.com/sk-rescue/sk-rescue/device/usb"
 )
 
@@ -76,6 +80,10 @@ func openHandset(ctx context.Context, selector string) (device.Handset, error) {
 	}
 	switch sel.Kind {
 	case device.SelectSim:
+		if sel.Value == featurephone.Profile {
+			h, _, err := featurephone.Open(ctx, sel)
+			return h, err
+		}
 		h, _, err := sim.Open(ctx, sel)
 		return h, err
 	case device.SelectDir:
@@ -92,7 +100,10 @@ func openHandset(ctx context.Context, selector string) (device.Handset, error) {
 	return openUSB(ctx, c)
 }
 
-// openUSB opens a USB handset through the richest protocol it offers.
+// openUSB opens a USB handset through the richest protocol it offers: MTP
+// when it has it (smartphones, media phones), else OBEX and the AT modem
+// together (feature phones: IrMC and folder browsing for the phone memory,
+// calendar, notes and photos; AT for the SIM phonebook).
 func openUSB(ctx context.Context, c usb.Candidate) (device.Handset, error) {
 	if f, ok := c.Function(usb.ProtoMTP, usb.ProtoPTP); ok {
 		link, err := usb.OpenFunction(ctx, c, f, usbOptions)
@@ -106,5 +117,38 @@ func openUSB(ctx context.Context, c usb.Candidate) (device.Handset, error) {
 		}
 		return h, nil
 	}
-	return nil, fmt.Errorf("%s offers %v, which sk-rescue cannot read yet: %w", c, c.Protocols(), device.ErrNotFound)
+	fo, hasOBEX := c.Function(usb.ProtoOBEX)
+	fa, hasAT := c.Function(usb.ProtoAT)
+	if !hasOBEX && !hasAT {
+		return nil, fmt.Errorf("%s offers %v, which sk-rescue cannot read yet: %w", c, c.Protocols(), device.ErrNotFound)
+	}
+	var (
+		ob    *obex.Handset
+		modem *at.Handset
+		errs  []error
+	)
+	if hasOBEX {
+		if link, err := usb.OpenFunction(ctx, c, fo, usbOptions); err != nil {
+			errs = append(errs, err)
+		} else if ob, err = obex.Open(ctx, link, obex.Options{Location: c.Location()}); err != nil {
+			link.Close()
+			errs = append(errs, fmt.Errorf("obex: %w", err))
+		}
+	}
+	if hasAT {
+		if link, err := usb.OpenFunction(ctx, c, fa, usbOptions); err != nil {
+			errs = append(errs, err)
+		} else if modem, err = at.Open(ctx, link, at.Options{Location: c.Location(), LineState: true, Interface: uint16(fa.Interface)}); err != nil {
+			link.Close()
+			errs = append(errs, fmt.Errorf("at: %w", err))
+		}
+	}
+	if ob == nil && modem == nil {
+		return nil, fmt.Errorf("%s: %w", c, errors.Join(errs...))
+	}
+	h, err := composite.FeaturePhone(ob, modem)
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
 }

@@ -270,3 +270,32 @@ func sameSet(a, b []string) bool {
 	sort.Strings(b)
 	return slices.Equal(a, b)
 }
+
+// TestExportFeaturePhone is the feature-phone acceptance through the command
+// line: OBEX (IrMC, folder browsing) and AT on one simulated phone, with the
+// SIM contacts that are also in the phone memory merged.
+func TestExportFeaturePhone(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "fp")
+	code, stdout, stderr := runCLI(t, "export", "--all", "--device", "sim:featurephone", "--out", out, "--json")
+	if code != 0 {
+		t.Fatalf("export exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var sum struct {
+		Device struct{ Protocol string }
+		Counts map[string]int
+	}
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatal(err)
+	}
+	for k, n := range map[string]int{"contact": 210, "event": 60, "todo": 25, "note": 10, "photo": 15} {
+		if sum.Counts[k] != n {
+			t.Errorf("counts[%s] = %d, want %d", k, sum.Counts[k], n)
+		}
+	}
+	if sum.Device.Protocol != "obex+at" {
+		t.Errorf("protocol %q, want obex+at", sum.Device.Protocol)
+	}
+	if code, stdout, _ := runCLI(t, "verify", out); code != 0 {
+		t.Errorf("verify: %s", stdout)
+	}
+}
