@@ -706,6 +706,8 @@ func (m *Model) keysFor() screenKeys {
 			s = []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "upload")), k.Back, k.Quit}
 		case upDone:
 			s = []key.Binding{k.Back, k.Quit}
+		default:
+			s = []key.Binding{key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"))}
 		}
 		return screenKeys{short: s, full: [][]key.Binding{s}}
 	}

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -41,6 +42,8 @@ type (
 	}
 )
 
+var errCancelled = errors.New("cancelled; nothing is lost: running the upload again sends only what is missing")
+
 // uploadState is the upload screen.
 type uploadState struct {
 	phase  int
@@ -51,6 +54,7 @@ type uploadState struct {
 	sum    *upload.Summary
 	err    error
 	events <-chan tea.Msg
+	cancel context.CancelFunc
 }
 
 func (m *Model) canUpload() bool {
@@ -76,7 +80,14 @@ func (m *Model) startUploadForm() {
 
 func (m *Model) keyUpload(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 	up := &m.up
+	if k.Type == tea.KeyCtrlC {
+		return m.quit()
+	}
 	switch up.phase {
+	case upDiscovering, upSending:
+		if k.Type == tea.KeyEsc && up.cancel != nil {
+			up.cancel() // the run returns context.Canceled; a rerun resumes
+		}
 	case upForm:
 		switch k.Type {
 		case tea.KeyCtrlC:
@@ -104,6 +115,7 @@ func (m *Model) keyUpload(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 				return m, nil
 			}
 			up.phase, up.err = upDiscovering, nil
+			up.fields[2].Blur()
 			return m, m.uploadCmd(true)
 		default:
 			up.fields[up.focus].Update(k)
@@ -132,7 +144,9 @@ func (m *Model) keyUpload(k tea.KeyMsg) (tea.Model, tea.Cmd) {
 // uploadCmd runs upload.Run through the backend: a dry run (discovery and
 // plan) returns at once; the real one streams events like an export.
 func (m *Model) uploadCmd(dry bool) tea.Cmd {
-	ctx, u, dir, opt := m.ctx, m.be.(Uploader), m.folder.Value(), m.uploadOptions(dry)
+	ctx, cancel := context.WithCancel(m.ctx)
+	m.up.cancel = cancel
+	u, dir, opt := m.be.(Uploader), m.folder.Value(), m.uploadOptions(dry)
 	if dry {
 		return func() tea.Msg {
 			sum, err := u.Upload(ctx, dir, opt, nil)
@@ -163,8 +177,13 @@ func (m *Model) updateUpload(msg tea.Msg) tea.Cmd {
 	up := &m.up
 	switch msg := msg.(type) {
 	case uploadPlanMsg:
+		if errors.Is(msg.err, context.Canceled) {
+			msg.err = errCancelled
+		}
+		up.cancel = nil
 		if msg.err != nil {
 			up.phase, up.err = upForm, msg.err
+			up.fields[up.focus].Focus()
 			return nil
 		}
 		up.phase, up.plan = upReview, msg.sum
@@ -175,6 +194,10 @@ func (m *Model) updateUpload(msg tea.Msg) tea.Cmd {
 		up.last = msg.ev
 		return waitCmd(up.events)
 	case uploadDoneMsg:
+		if errors.Is(msg.err, context.Canceled) {
+			msg.err = errCancelled
+		}
+		up.cancel = nil
 		up.phase, up.sum, up.err, up.events = upDone, msg.sum, msg.err, nil
 		up.fields[2].SetValue("") // the password is not kept
 	}
