@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/sk-rescue/sk-rescue/device"
 	"github.com/sk-rescue/sk-rescue/device/at"
@@ -51,15 +53,51 @@ func listHandsets(ctx context.Context) ([]handsetEntry, error) {
 		}
 		if c.Problem != nil {
 			e.Problem = c.Problem.Error()
-		} else if h, err := openUSB(ctx, c); err != nil {
-			e.Problem = err.Error()
 		} else {
-			e.Battery = h.Info().Battery
-			h.Close()
+			e.Battery, e.Problem = batteryOf(ctx, c)
 		}
 		list = append(list, e)
 	}
 	return list, nil
+}
+
+// batteries caches battery readings: the TUI lists handsets every two
+// seconds, and reading the charge means opening a session on the phone.
+var batteries = struct {
+	sync.Mutex
+	m map[string]batteryReading
+}{m: map[string]batteryReading{}}
+
+type batteryReading struct {
+	pct     int
+	problem string
+	at      time.Time
+}
+
+// batteryTTL is how long a battery reading is reused.
+const batteryTTL = 30 * time.Second
+
+// batteryOf opens c read-only to read its charge, at most once per
+// batteryTTL per device.
+func batteryOf(ctx context.Context, c usb.Candidate) (int, string) {
+	key := c.Location() + "/" + c.ID() + "/" + c.Serial
+	batteries.Lock()
+	r, ok := batteries.m[key]
+	batteries.Unlock()
+	if ok && time.Since(r.at) < batteryTTL {
+		return r.pct, r.problem
+	}
+	r = batteryReading{pct: -1, at: time.Now()}
+	if h, err := openUSB(ctx, c); err != nil {
+		r.problem = err.Error()
+	} else {
+		r.pct = h.Info().Battery
+		h.Close()
+	}
+	batteries.Lock()
+	batteries.m[key] = r
+	batteries.Unlock()
+	return r.pct, r.problem
 }
 
 // selectorFor is the --device value that names c: its serial when it has
