@@ -159,6 +159,12 @@ func Export(ctx context.Context, h device.Handset, opt Options) (*Summary, error
 	if err := e.fetchAll(ctx); err != nil {
 		return e.sum, err
 	}
+	if w, ok := h.(warner); ok {
+		for _, msg := range w.Warnings() {
+			e.sum.Warnings = append(e.sum.Warnings, "handset: "+msg)
+			e.report(Event{Stage: StageFetch, Warning: msg})
+		}
+	}
 	if err := e.convertAll(); err != nil {
 		return e.sum, err
 	}
@@ -171,6 +177,12 @@ func Export(ctx context.Context, h device.Handset, opt Options) (*Summary, error
 	}
 	e.report(Event{Stage: StageDone, Done: len(e.items), Total: len(e.items)})
 	return e.sum, nil
+}
+
+// warner is implemented by drivers that have something to tell the user
+// about a read that still succeeded: "SM: phone reports 50 used, read 48".
+type warner interface {
+	Warnings() []string
 }
 
 type exporter struct {
