@@ -50,3 +50,19 @@ func TestStartOffRule(t *testing.T) {
 		})
 	}
 }
+
+// TestJournalIsNote: a calendar of VJOURNALs (notes.ics from a PIM program)
+// gives note records, not an error.
+func TestJournalIsNote(t *testing.T) {
+	src := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VJOURNAL\r\nUID:j1\r\nSUMMARY:Shopping\r\nDESCRIPTION:milk\\nbread\\, butter\r\nEND:VJOURNAL\r\nBEGIN:VJOURNAL\r\nSUMMARY:only a title\r\nEND:VJOURNAL\r\nEND:VCALENDAR\r\n"
+	res, err := Convert([]byte(src), formats.Options{UIDSeed: "s"})
+	if err != nil || len(res.Records) != 2 {
+		t.Fatalf("convert: %v, %+v", err, res)
+	}
+	if r := res.Records[0]; r.Kind != formats.KindNote || r.UID != "j1" || string(r.Data) != "milk\nbread, butter\n" || r.Name != "Shopping" {
+		t.Errorf("first journal: %+v %q", r, r.Data)
+	}
+	if r := res.Records[1]; string(r.Data) != "only a title\n" || r.UID == "" {
+		t.Errorf("second journal: %+v %q", r, r.Data)
+	}
+}

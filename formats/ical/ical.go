@@ -40,9 +40,10 @@ var FixedStamp = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 // ErrNoCalendar is returned when the input holds no calendar component.
 var ErrNoCalendar = errors.New("ical: no vCalendar or iCalendar data in input")
 
-// Convert reads every VEVENT and VTODO in raw (vCalendar 1.0 or iCalendar
+// Convert reads every VEVENT, VTODO and VJOURNAL in raw (vCalendar 1.0 or iCalendar
 // 2.0, one or several VCALENDARs) and writes each as a VCALENDAR of its
-// own. A component that cannot be converted becomes a Failure and the
+// own (a VJOURNAL becomes a note: its text, as formats/vnote gives). A
+// component that cannot be converted becomes a Failure and the
 // others go on.
 func Convert(raw []byte, opt formats.Options) (formats.Result, error) {
 	var res formats.Result
@@ -59,6 +60,15 @@ func Convert(raw []byte, opt formats.Options) (formats.Result, error) {
 	handle = func(cal, c *versit.Component) {
 		i := idx
 		idx++
+		if c.Name == "VJOURNAL" {
+			rec, err := journal(c, i, opt)
+			if err != nil {
+				res.Failures = append(res.Failures, formats.Failure{Index: i, Raw: c.Raw, Err: err})
+				return
+			}
+			res.Records = append(res.Records, rec)
+			return
+		}
 		cv := newCalContext(cal)
 		rec, err := cv.convert(c, i, opt)
 		if err != nil {
@@ -73,14 +83,14 @@ func Convert(raw []byte, opt formats.Options) (formats.Result, error) {
 			res.Warnings = append(res.Warnings, top.Warnings...)
 			for _, c := range top.Children {
 				switch c.Name {
-				case "VEVENT", "VTODO":
+				case "VEVENT", "VTODO", "VJOURNAL":
 					handle(top, c)
 				case "VTIMEZONE":
 				default:
 					res.Warnings = append(res.Warnings, fmt.Sprintf("skipped a %s component", c.Name))
 				}
 			}
-		case "VEVENT", "VTODO":
+		case "VEVENT", "VTODO", "VJOURNAL":
 			handle(nil, top)
 		default:
 			res.Warnings = append(res.Warnings, fmt.Sprintf("skipped a %s component", top.Name))
@@ -90,6 +100,38 @@ func Convert(raw []byte, opt formats.Options) (formats.Result, error) {
 		return res, ErrNoCalendar
 	}
 	return res, nil
+}
+
+// journal turns a VJOURNAL (a note kept in a calendar) into a note record:
+// the same text form formats/vnote gives a vNote, so notes from either
+// source land in notes/ alike.
+func journal(c *versit.Component, i int, opt formats.Options) (formats.Record, error) {
+	var body, summary string
+	if p := c.Get("SUMMARY"); p != nil {
+		summary = versit.OneLine(versit.Unescape(p.Value))
+	}
+	if p := c.Get("DESCRIPTION"); p != nil {
+		body = versit.NormalizeNewlines(versit.Unescape(p.Value))
+	}
+	if strings.TrimSpace(body) == "" {
+		body = summary
+	}
+	if strings.TrimSpace(body) == "" {
+		return formats.Record{}, fmt.Errorf("ical: journal %d has neither DESCRIPTION nor SUMMARY", i)
+	}
+	uid := ""
+	if p := c.Get("UID"); p != nil {
+		uid = versit.OneLine(p.Value)
+	}
+	if uid == "" {
+		uid = versit.UUID(opt.UIDSeed, strconv.Itoa(i))
+	}
+	name := summary
+	if name == "" {
+		name, _, _ = strings.Cut(strings.TrimSpace(body), "\n")
+	}
+	return formats.Record{Kind: formats.KindNote, UID: uid, Name: name,
+		Data: []byte(strings.TrimRight(body, "\n") + "\n"), Warnings: c.Warnings}, nil
 }
 
 // calContext is what a component needs from its calendar.
