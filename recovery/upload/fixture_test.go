@@ -84,13 +84,18 @@ func writeExport(t testing.TB, dir string, f fixture) *recovery.Manifest {
 		}
 		h := sha256.Sum256(data)
 		sum := hex.EncodeToString(h[:])
-		m.Items = append(m.Items, recovery.ManItem{
+		mi := recovery.ManItem{
 			Item:    device.Item{Kind: kind, ID: rel, Name: path.Base(rel), Size: int64(len(data)), Format: "text/plain"},
 			Status:  recovery.StatusOK,
 			SHA256:  sum,
 			RawSize: int64(len(data)),
 			Outputs: []recovery.Output{{Path: rel, SHA256: sum, Size: int64(len(data)), Kind: kind, UID: uid}},
-		})
+		}
+		if kind == device.KindPhoto {
+			// As recovery.Export writes them: the raw copy is the output.
+			mi.Raw, mi.Outputs, mi.Format = rel, nil, "image/jpeg"
+		}
+		m.Items = append(m.Items, mi)
 		m.Counts[kind]++
 	}
 	for i := range f.Contacts {

@@ -54,6 +54,10 @@ type Options struct {
 	// folder tree below it. Empty: photos are not uploaded (and reported
 	// as skipped).
 	PhotosURL string
+	// PhotosUser and PhotosPassword authenticate with the photos server
+	// when it wants other credentials than the DAV server; empty means
+	// User and Password. PhotosPassword is treated like Password.
+	PhotosUser, PhotosPassword string
 	// Only limits the kinds uploaded (contact, event, todo, photo). Empty:
 	// all four.
 	Only []device.Kind

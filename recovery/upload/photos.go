@@ -51,7 +51,7 @@ func (r *run) uploadPhotos(ctx context.Context, items []*item) error {
 			continue
 		}
 		u := joinURL(base, f, true)
-		l, err := r.c.list(ctx, u)
+		l, err := r.pc.list(ctx, u)
 		if err != nil {
 			var se *statusError
 			if errors.As(err, &se) && se.Code == http.StatusNotFound {
@@ -79,7 +79,7 @@ func (r *run) uploadPhotos(ctx context.Context, items []*item) error {
 			listings[f] = map[string]resource{}
 			continue
 		}
-		if _, err := r.c.mkcol(ctx, u, "", "", nil); err != nil {
+		if _, err := r.pc.mkcol(ctx, u, "", "", nil); err != nil {
 			return fmt.Errorf("upload: create folder %s: %w", redactURL(u), err)
 		}
 		listings[f] = map[string]resource{}
@@ -144,7 +144,7 @@ func (r *run) sendPhoto(ctx context.Context, it *item) {
 
 func (r *run) putPhoto(ctx context.Context, it *item, entry JournalEntry, sum string, size int64, ifMatch string) {
 	open := func() (io.ReadCloser, error) { return os.Open(it.file) }
-	pr, err := r.c.put(ctx, it.href, mimeFor(it.file), size, open, ifMatch)
+	pr, err := r.pc.put(ctx, it.href, mimeFor(it.file), size, open, ifMatch)
 	if err != nil {
 		r.finish(it, StatusFailed, err.Error())
 		return
@@ -212,7 +212,7 @@ func (r *run) remoteHashOnce(ctx context.Context, u *url.URL, want string) (bool
 	if err != nil {
 		return false, "", err
 	}
-	resp, _, err := r.c.send(req, 0)
+	resp, _, err := r.pc.send(req, 0)
 	if err != nil {
 		return false, "", err
 	}
@@ -222,7 +222,7 @@ func (r *run) remoteHashOnce(ctx context.Context, u *url.URL, want string) (bool
 	}
 	h := sha256.New()
 	if _, err := io.Copy(h, resp.Body); err != nil {
-		return false, "", r.c.scrub(fmt.Errorf("upload: GET %s: %w", redactURL(u), err))
+		return false, "", r.pc.scrub(fmt.Errorf("upload: GET %s: %w", redactURL(u), err))
 	}
 	return hex.EncodeToString(h.Sum(nil)) == want, resp.Header.Get("ETag"), nil
 }

@@ -47,6 +47,7 @@ type run struct {
 	opts   Options
 	rep    recovery.Reporter
 	c      *client
+	pc     *client // for PhotosURL: c, or one with the photos credentials
 	server *url.URL // without credentials; nil when only photos
 	photos *url.URL
 	man    *recovery.Manifest
@@ -85,8 +86,16 @@ func Run(ctx context.Context, dir string, opts Options, rep recovery.Reporter) (
 		if r.c != nil {
 			r.sum.Requests = r.c.requests()
 		}
+		if r.pc != nil && r.pc != r.c {
+			pr := r.pc.requests()
+			r.sum.Requests.Total += pr.Total
+			r.sum.Requests.Retries += pr.Retries
+			for k, v := range pr.ByMethod {
+				r.sum.Requests.ByMethod[k] += v
+			}
+		}
 		r.sum.Elapsed = time.Since(start).Seconds()
-		err = scrubErr(err, opts.Password)
+		err = scrubErr(scrubErr(err, r.opts.Password), r.opts.PhotosPassword)
 	}()
 
 	if err := r.setup(ctx); err != nil {
@@ -177,15 +186,19 @@ func (r *run) setup(ctx context.Context) error {
 			return fmt.Errorf("upload: the photos URL must be http(s)://host/folder/")
 		}
 		if u.User != nil {
-			if r.opts.User == "" {
-				r.opts.User = u.User.Username()
-				r.c.user = r.opts.User
+			if r.opts.PhotosUser == "" {
+				r.opts.PhotosUser = u.User.Username()
 			}
-			if p, ok := u.User.Password(); ok && r.opts.Password == "" {
-				r.opts.Password = p
-				r.c.password = p
+			if p, ok := u.User.Password(); ok && r.opts.PhotosPassword == "" {
+				r.opts.PhotosPassword = p
 			}
 			u.User = nil
+		}
+		r.pc = r.c
+		if r.opts.PhotosUser != "" || r.opts.PhotosPassword != "" {
+			po := r.opts
+			po.User, po.Password = r.opts.PhotosUser, r.opts.PhotosPassword
+			r.pc = newClient(&po)
 		}
 		if err := checkSecure(u, r.opts.InsecureHTTP); err != nil {
 			return err
@@ -244,7 +257,13 @@ func (r *run) items() ([]*item, error) {
 		if mi.Status == recovery.StatusFailed {
 			continue
 		}
-		for _, o := range mi.Outputs {
+		outs := mi.Outputs
+		if len(outs) == 0 && (mi.Kind == device.KindPhoto) && strings.HasPrefix(mi.Raw, "photos/") {
+			// Photos are not converted: the archived raw copy under
+			// photos/ is the output (recovery.ManItem.Raw).
+			outs = []recovery.Output{{Path: mi.Raw, SHA256: mi.SHA256, Size: mi.RawSize, Kind: device.KindPhoto, Name: mi.Name}}
+		}
+		for _, o := range outs {
 			k := o.Kind
 			if k == "" {
 				k = kindFromPath(o.Path, mi.Kind)
@@ -765,7 +784,7 @@ func bytesOpener(b []byte) func() (io.ReadCloser, error) {
 // finish records an item's outcome and reports progress.
 func (r *run) finish(it *item, status, reason string) {
 	it.res.Status = status
-	it.res.Reason = scrubString(reason, r.opts.Password)
+	it.res.Reason = scrubString(scrubString(reason, r.opts.Password), r.opts.PhotosPassword)
 	r.mu.Lock()
 	r.done++
 	r.bytes += it.out.Size
@@ -837,12 +856,12 @@ func (r *run) verify(ctx context.Context, items []*item) error {
 	v := &Verify{OnServer: map[string]int{}}
 	r.sum.Verify = v
 	listings := map[string]map[string]resource{}
-	listFor := func(u *url.URL) (map[string]resource, error) {
+	listFor := func(u *url.URL, cl *client) (map[string]resource, error) {
 		k := u.String()
 		if l, ok := listings[k]; ok {
 			return l, nil
 		}
-		l, err := r.c.list(ctx, u)
+		l, err := cl.list(ctx, u)
 		if err != nil {
 			var se *statusError
 			if errors.As(err, &se) && se.Code == http.StatusNotFound {
@@ -868,7 +887,11 @@ func (r *run) verify(ctx context.Context, items []*item) error {
 		}
 		v.Checked++
 		dir := it.href.ResolveReference(&url.URL{Path: "./"})
-		l, err := listFor(dir)
+		cl := r.c
+		if it.kind == device.KindPhoto {
+			cl = r.pc
+		}
+		l, err := listFor(dir, cl)
 		if err != nil {
 			return fmt.Errorf("upload: verify: list %s: %w", redactURL(dir), err)
 		}

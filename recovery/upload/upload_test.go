@@ -148,10 +148,10 @@ func checkPhotos(t testing.TB, dir, root string, m *recovery.Manifest) {
 	t.Helper()
 	n := 0
 	for _, it := range m.Items {
-		for _, o := range it.Outputs {
-			if o.Kind != device.KindPhoto {
-				continue
-			}
+		if it.Kind != device.KindPhoto || it.Status == recovery.StatusFailed {
+			continue
+		}
+		for _, o := range []recovery.Output{{Path: it.Raw}} {
 			want, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(o.Path)))
 			if err != nil {
 				t.Fatal(err)
