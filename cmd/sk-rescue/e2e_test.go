@@ -299,3 +299,44 @@ func TestExportFeaturePhone(t *testing.T) {
 		t.Errorf("verify: %s", stdout)
 	}
 }
+
+// TestExportCorpusFolder exports a folder of real handsets' files (the Gammu
+// samples kept in formats/*/testdata: Sony Ericsson, Nokia, Motorola and
+// Samsung phones, Outlook, Evolution) as a handset, and reads every output
+// back with the independent readers: nothing may be kept raw, and every
+// record must parse.
+func TestExportCorpusFolder(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "corpus")
+	code, stdout, stderr := runCLI(t, "export", "--all", "--device", "dir:../../formats", "--out", out, "--json")
+	if code != 0 {
+		t.Fatalf("export exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var sum struct {
+		Counts  map[string]int
+		KeptRaw []struct{ Name, Reason string } `json:"kept_raw"`
+		Failed  []any
+	}
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.KeptRaw) != 0 || len(sum.Failed) != 0 {
+		t.Errorf("kept raw %v, failed %v", sum.KeptRaw, sum.Failed)
+	}
+	if sum.Counts["contact"] < 100 || sum.Counts["event"] < 20 || sum.Counts["note"] < 2 {
+		t.Errorf("counts %v", sum.Counts)
+	}
+	var cards []pyCard
+	independentReader(t, "read_vcf.py", filepath.Join(out, "contacts.vcf"), &cards)
+	if len(cards) != sum.Counts["contact"] {
+		t.Errorf("contacts.vcf: %d cards parsed, export counted %d", len(cards), sum.Counts["contact"])
+	}
+	for _, f := range []struct {
+		file, kind string
+	}{{"calendar.ics", "event"}, {"todos.ics", "todo"}, {"notes.ics", "note"}} {
+		var comps []pyComp
+		independentReader(t, "read_ics.py", filepath.Join(out, f.file), &comps)
+		if len(comps) != sum.Counts[f.kind] {
+			t.Errorf("%s: %d components parsed, export counted %d", f.file, len(comps), sum.Counts[f.kind])
+		}
+	}
+}
