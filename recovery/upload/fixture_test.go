@@ -24,6 +24,8 @@ import (
 	"github.com/sk-rescue/sk-rescue/recovery"
 )
 
+func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+
 func shaPasswd(p string) string {
 	h := sha1.Sum([]byte(p))
 	return "{SHA}" + base64.StdEncoding.EncodeToString(h[:])

@@ -47,7 +47,7 @@ type run struct {
 	opts   Options
 	rep    recovery.Reporter
 	c      *client
-	pc     *client // for PhotosURL: c, or one with the photos credentials
+	pc     *client  // for PhotosURL: c, or one with the photos credentials
 	server *url.URL // without credentials; nil when only photos
 	photos *url.URL
 	man    *recovery.Manifest
