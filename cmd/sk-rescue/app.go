@@ -119,8 +119,7 @@ Try it without a phone:  sk-rescue export --all --device sim --out rescued`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().BoolVar(&usbOptions.KeepKernelDrivers, "keep-kernel-drivers", false,
 		"never detach a kernel driver from the phone's interface (for umockdev replays, or when another driver must stay bound)")
-	root.AddCommand(newDevicesCmd(e), newExportCmd(e), newVerifyCmd(e))
-	addExtraCommands(root, e)
+	root.AddCommand(newDevicesCmd(e), newExportCmd(e), newVerifyCmd(e), newUploadCmd(e), newTUICmd(e))
 	return root
 }
 
