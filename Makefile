@@ -25,3 +25,8 @@ test-deps:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./device/mtp/ ./recovery/...
+
+# The USB lab: sk-rescue and libmtp against real USB devices on a real Linux
+# USB stack in a QEMU guest (docs/TESTING.md). Installs what it needs.
+lab:
+	lab/run.sh

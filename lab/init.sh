@@ -1,0 +1,159 @@
+#!/bin/busybox sh
+# /init of the USB lab's guest (see docs/TESTING.md). One boot runs one
+# device group, named on the kernel command line:
+#   lab.group=qemu-mtp   QEMU's usb-mtp on xHCI: export, libmtp, speed
+#   lab.group=umtprd     Debian's umtp-responder as a FunctionFS gadget on dummy_hcd
+#   lab.group=sim        lab/gadget serving device/sim's MTP responder on dummy_hcd
+# Every result goes to /out, which is written as a tar to the raw disk
+# /dev/vda at the end; the host (lab/labcheck) decides pass or fail.
+# Other flags: lab.skflags="…" (extra sk-rescue global flags, comma for
+# space), lab.shell (a shell on the console before poweroff).
+/bin/busybox mkdir -p /proc /sys /dev /tmp /out /root
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sys /sys
+/bin/busybox mount -t devtmpfs dev /dev
+/bin/busybox --install -s /bin
+export PATH=/bin:/usr/bin:/sbin:/usr/sbin LANG=C.UTF-8 HOME=/root LD_LIBRARY_PATH=/lib/x86_64-linux-gnu
+exec </dev/console >/dev/console 2>&1
+
+arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^$1=//p" | head -n1; }
+up() { cut -d' ' -f1 /proc/uptime; }
+log() { echo "LAB[$(up)] $*"; }
+# ms prints milliseconds of uptime (10 ms resolution).
+ms() { awk '{printf "%d\n", $1*1000}' /proc/uptime; }
+# load MODULE…: insmod each module after the modules it depends on
+# (lib/modules/deps, written by lab/run.sh from the modules' modinfo).
+load() {
+	local m deps
+	for m; do
+		[ -e "/tmp/.mod.$m" ] && continue
+		deps=$(sed -n "s/^$m: //p" /lib/modules/deps)
+		[ -n "$deps" ] && load $deps
+		insmod "/lib/modules/$m.ko" || log "insmod $m failed"
+		touch "/tmp/.mod.$m"
+	done
+}
+
+GROUP=$(arg lab.group)
+SKFLAGS=$(arg lab.skflags | tr ',' ' ')
+log "group=$GROUP kernel=$(uname -r) skflags=$SKFLAGS"
+
+finish() {
+	log "writing results"
+	load virtio_pci virtio_blk
+	for i in $(seq 50); do [ -b /dev/vda ] && break; sleep 0.1; done
+	(cd /out && tar cf /dev/vda .) || log "tar to /dev/vda failed"
+	sync
+	grep -q lab.shell /proc/cmdline && setsid cttyhack sh
+	log "done"
+	poweroff -f
+}
+
+# wait_usb VID PID: wait until that device (not a root hub) is on the bus.
+wait_usb() {
+	for i in $(seq 100); do
+		for d in /sys/bus/usb/devices/[0-9]*; do
+			[ "$(cat "$d/idVendor" 2>/dev/null):$(cat "$d/idProduct" 2>/dev/null)" = "$1:$2" ] || continue
+			log "usb: $(basename "$d") $1:$2 '$(cat "$d/product" 2>/dev/null)' speed $(cat "$d/speed")"
+			return 0
+		done
+		sleep 0.1
+	done
+	log "usb: no device $1:$2"
+	return 1
+}
+
+# run NAME CMD…: runs CMD with stdout to /out/NAME.out, stderr to
+# /out/NAME.err, exit code to /out/NAME.rc and wall time to /out/NAME.ms.
+run() {
+	name=$1
+	shift
+	t0=$(ms)
+	"$@" >"/out/$name.out" 2>"/out/$name.err"
+	rc=$?
+	t1=$(ms)
+	echo $rc >"/out/$name.rc"
+	echo $((t1 - t0)) >"/out/$name.ms"
+	log "$name: rc=$rc $((t1 - t0)) ms"
+}
+
+# The checks every MTP device gets: sk-rescue lists and exports it,
+# libmtp detects it and lists its files.
+mtp_checks() {
+	run startup sk-rescue --help
+	run devices sk-rescue $SKFLAGS devices --json
+	run export sk-rescue $SKFLAGS export --all --json --out /out/export
+	run mtp-detect mtp-detect
+	run mtp-files mtp-files
+	run mtpprobe mtpprobe -cpuprofile /out/mtpprobe.pprof
+}
+
+# gadget_up NAME VID PID MANUFACTURER PRODUCT SERIAL DAEMON…: a configfs
+# gadget with one FunctionFS function mounted at /dev/ffs-NAME, served by
+# DAEMON (started in the background), bound to dummy_hcd's UDC.
+gadget_up() {
+	name=$1 vid=$2 pid=$3 man=$4 prod=$5 ser=$6
+	shift 6
+	load dummy_hcd usb_f_fs
+	mount -t configfs none /sys/kernel/config 2>/dev/null
+	g=/sys/kernel/config/usb_gadget/$name
+	mkdir -p $g/strings/0x409 $g/configs/c.1/strings/0x409 $g/functions/ffs.$name
+	echo "$vid" >$g/idVendor
+	echo "$pid" >$g/idProduct
+	echo "$man" >$g/strings/0x409/manufacturer
+	echo "$prod" >$g/strings/0x409/product
+	echo "$ser" >$g/strings/0x409/serialnumber
+	echo "MTP" >$g/configs/c.1/strings/0x409/configuration
+	echo 120 >$g/configs/c.1/MaxPower
+	ln -s $g/functions/ffs.$name $g/configs/c.1/
+	mkdir -p /dev/ffs-$name
+	mount -t functionfs $name /dev/ffs-$name
+	"$@" >/out/daemon.out 2>/out/daemon.err &
+	for i in $(seq 100); do [ -e /dev/ffs-$name/ep1 ] && break; sleep 0.1; done
+	[ -e /dev/ffs-$name/ep1 ] || { log "gadget $name: no endpoints"; cat /out/daemon.err; return 1; }
+	ls /sys/class/udc >$g/UDC
+	log "gadget $name bound to $(cat $g/UDC)"
+	wait_usb "${vid#0x}" "${pid#0x}"
+}
+
+case "$GROUP" in
+qemu-mtp)
+	load xhci-pci
+	wait_usb 46f4 0004 && {
+		mtp_checks
+		# Speed, side by side on the same device: the whole tree with
+		# sk-rescue (list, fetch, convert, write, fsync) and with libmtp in
+		# one session (lab/mtptree.c), each three times, alternating.
+		for i in 1 2 3; do
+			rm -rf /tmp/b
+			run bench-sk-$i sk-rescue $SKFLAGS export --all --json --out /tmp/b
+			rm -rf /tmp/b
+			run bench-libmtp-$i mtptree /tmp/b
+		done
+		rm -rf /tmp/b
+	}
+	;;
+umtprd)
+	mkdir -p /etc/umtprd
+	sed -e 's|^storage .*|storage "/data" "phone storage" "ro"|' -e 's|/dev/ffs-mtp/|/dev/ffs-umtp/|' \
+		/etc/umtprd/umtprd.conf.dist >/etc/umtprd/umtprd.conf
+	gadget_up umtp 0x1d6b 0x0100 "Viveris Technologies" "umtprd" "01234567" umtprd && mtp_checks
+	;;
+sim)
+	gadget_up sim 0x1d6b 0x0104 "Danger" "Sidekick (sim)" "SKSIMGADGET" gadget -v -ffs /dev/ffs-sim -device sim:sidekick && {
+		mtp_checks
+		# libmtp fetches a few objects through our simulator; the host
+		# compares them with the in-memory export.
+		mkdir -p /out/get
+		for id in $(sed -n 's/^File ID: //p' /out/mtp-files.out | awk 'NR % 60 == 1'); do
+			mtp-getfile "$id" "/out/get/$id" >/dev/null 2>>/out/get.err || echo "$id" >>/out/get.failed
+		done
+		# The export's raw files stay in the guest: the manifest has their sha256.
+		rm -rf /out/export/raw /out/export/photos
+	}
+	;;
+*)
+	log "unknown lab.group '$GROUP'"
+	;;
+esac
+finish
