@@ -147,6 +147,11 @@ func Export(ctx context.Context, h device.Handset, opt Options) (*Summary, error
 	if err != nil {
 		return nil, fmt.Errorf("recovery: list handset: %w", err)
 	}
+	if len(items) == 0 {
+		msg := "the handset listed nothing to rescue: if it holds data, unlock it, choose \"File transfer\" on its USB prompt and run the export again"
+		e.sum.Warnings = append(e.sum.Warnings, msg)
+		e.report(Event{Stage: StageList, Warning: msg})
+	}
 	e.plan(items, prevManifest(a))
 
 	jf, err := a.root.OpenFile(journalName, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)

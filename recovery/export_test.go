@@ -282,3 +282,14 @@ func diffTree(a, b map[string]string) string {
 	}
 	return strings.Join(d, ", ")
 }
+
+func TestEmptyHandsetWarns(t *testing.T) {
+	h := &fakeHandset{info: device.Info{Serial: "EMPTY"}, data: map[string][]byte{}}
+	sum, err := Export(context.Background(), h, Options{Out: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Warnings) != 1 || !strings.Contains(sum.Warnings[0], "listed nothing") {
+		t.Errorf("warnings = %q, want one saying the handset listed nothing", sum.Warnings)
+	}
+}
