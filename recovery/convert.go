@@ -182,22 +182,39 @@ func (e *exporter) formatOptions(it *ManItem) formats.Options {
 // the first one's UID and the union of every value; a contact absorbed into
 // another is said so in its item's warnings, and its raw bytes stay in raw/.
 func (e *exporter) mergeMemories(done []convertedItem) {
-	var sets [][]formats.Record
-	memories := false
-	for _, c := range done {
-		var contacts []formats.Record
-		for _, r := range c.recs {
+	// ref names one contact record: done[item].recs[rec].
+	type ref struct{ item, rec int }
+	var book []ref     // every contact not from a phonebook memory: one set
+	var memory [][]ref // each phonebook memory: a set of its own
+	for i, c := range done {
+		var refs []ref
+		for j, r := range c.recs {
 			if r.Kind == formats.KindContact {
-				contacts = append(contacts, r)
+				refs = append(refs, ref{i, j})
 			}
 		}
-		if len(contacts) > 0 {
-			sets = append(sets, contacts)
-			memories = memories || c.memory
+		switch {
+		case len(refs) == 0:
+		case c.memory:
+			memory = append(memory, refs)
+		default:
+			book = append(book, refs...)
 		}
 	}
-	if !memories || len(sets) < 2 {
+	if len(memory) == 0 || len(book)+len(memory) < 2 {
 		return
+	}
+	order := book // the records in the order Merge sees them
+	sets := [][]formats.Record{}
+	for _, refs := range append([][]ref{book}, memory...) {
+		var set []formats.Record
+		for _, r := range refs {
+			set = append(set, done[r.item].recs[r.rec])
+		}
+		sets = append(sets, set)
+	}
+	for _, refs := range memory {
+		order = append(order, refs...)
 	}
 	merged, err := vcard.Merge(formats.Options{VCardVersion: e.opt.VCardVersion, ProdID: e.prodID()}, sets...)
 	if err != nil {
@@ -205,26 +222,20 @@ func (e *exporter) mergeMemories(done []convertedItem) {
 		return
 	}
 	// Merge keeps the order of first appearance: walking the records in the
-	// same order, a record whose UID is the next merged card's heads that
-	// card; any other was absorbed into an earlier one. Matching by order,
-	// not by a UID map, keeps two distinct cards that share a UID apart.
-	type slot struct {
-		rec      formats.Record
-		absorbed bool
-	}
-	plan := make([][]slot, len(done))
+	// order it saw them, a record whose UID is the next merged card's heads
+	// that card; any other was absorbed into an earlier one. Matching by
+	// order, not by a UID map, keeps two distinct cards that share a UID
+	// apart.
+	replace := map[ref]formats.Record{}
+	absorbed := map[ref]bool{}
 	j := 0
-	for i, c := range done {
-		for _, r := range c.recs {
-			switch {
-			case r.Kind != formats.KindContact:
-				plan[i] = append(plan[i], slot{rec: r})
-			case j < len(merged) && merged[j].UID == r.UID:
-				plan[i] = append(plan[i], slot{rec: merged[j]})
-				j++
-			default:
-				plan[i] = append(plan[i], slot{rec: r, absorbed: true})
-			}
+	for _, r := range order {
+		rec := done[r.item].recs[r.rec]
+		if j < len(merged) && merged[j].UID == rec.UID {
+			replace[r] = merged[j]
+			j++
+		} else {
+			absorbed[r] = true
 		}
 	}
 	if j != len(merged) {
@@ -233,14 +244,19 @@ func (e *exporter) mergeMemories(done []convertedItem) {
 	}
 	for i := range done {
 		c := &done[i]
-		c.recs = c.recs[:0:0]
-		for _, sl := range plan[i] {
-			if sl.absorbed {
-				e.warn(c.it, fmt.Sprintf("%s: the same name and number are in another memory; merged into that card", sl.rec.Name))
-				continue
+		kept := c.recs[:0:0]
+		for j, rec := range c.recs {
+			r := ref{i, j}
+			switch {
+			case absorbed[r]:
+				e.warn(c.it, fmt.Sprintf("%s: the same name and number are in another memory; merged into that card", rec.Name))
+			case rec.Kind == formats.KindContact:
+				kept = append(kept, replace[r])
+			default:
+				kept = append(kept, rec)
 			}
-			c.recs = append(c.recs, sl.rec)
 		}
+		c.recs = kept
 	}
 }
 

@@ -13,13 +13,15 @@ import (
 )
 
 // Merge joins contacts found in several memories (SIM and phone, say): two
-// records are one contact when their FN agree (case and spacing aside) and
+// records from different sets are one contact when their FN agree (case and spacing aside) and
 // they share a phone number (normalized: see docs/FORMATS.md). The merged
 // card keeps the first record's UID, FN and N, the union of every other
 // property (duplicates dropped), the newest REV, and lists every source
 // memory in X-SK-RESCUE-SOURCE. Records are taken in order, sets one after
 // the other, and the result keeps the order of first appearance. Records
-// that are not contacts pass through unchanged.
+// that are not contacts pass through unchanged. Records of one set are
+// never merged with each other: two alike cards in one address book are the
+// user's own.
 func Merge(opt formats.Options, sets ...[]formats.Record) ([]formats.Record, error) {
 	ver, err := version(opt)
 	if err != nil {
@@ -33,10 +35,14 @@ func Merge(opt formats.Options, sets ...[]formats.Record) ([]formats.Record, err
 		nums   []string
 		merged int
 		dead   bool
+		// from holds the sets the card's records came from: a card takes
+		// at most one record from each set, so two cards in one address
+		// book are never merged, however alike.
+		from map[int]bool
 	}
 	var items []*item
 	byName := map[string][]*item{}
-	for _, set := range sets {
+	for si, set := range sets {
 		for _, r := range set {
 			if r.Kind != formats.KindContact {
 				items = append(items, &item{rec: r})
@@ -51,7 +57,7 @@ func Merge(opt formats.Options, sets ...[]formats.Record) ([]formats.Record, err
 				return nil, fmt.Errorf("vcard: merge: record %s: %w", r.UID, err)
 			}
 			b.warns = append([]string(nil), r.Warnings...)
-			it := &item{rec: r, b: b, uid: uid}
+			it := &item{rec: r, b: b, uid: uid, from: map[int]bool{si: true}}
 			if t, ok := parseStamp(rev); ok {
 				it.rev = t
 			}
@@ -63,7 +69,7 @@ func Merge(opt formats.Options, sets ...[]formats.Record) ([]formats.Record, err
 			key := normName(versit.Unescape(b.card.Value(govcard.FieldFormattedName)))
 			var into *item
 			for _, o := range byName[key] {
-				if shareNumber(o.nums, it.nums) {
+				if !o.from[si] && shareNumber(o.nums, it.nums) {
 					into = o
 					break
 				}
@@ -74,6 +80,7 @@ func Merge(opt formats.Options, sets ...[]formats.Record) ([]formats.Record, err
 				continue
 			}
 			mergeInto(into.b, b)
+			into.from[si] = true
 			into.nums = append(into.nums, it.nums...)
 			if it.rev.After(into.rev) {
 				into.rev = it.rev
