@@ -43,7 +43,10 @@ type Handset struct {
 	mu       sync.Mutex // one List or Open stream at a time
 	storages []uint32
 	mode     listMode
-	closed   bool
+	// folderChecked: a per-folder GetObjectPropList listing has matched
+	// GetObjectHandles once (walk); later listings trust it.
+	folderChecked bool
+	closed        bool
 }
 
 var (
@@ -246,7 +249,17 @@ func (h *Handset) listNodes(ctx context.Context) (map[uint32]*node, error) {
 		case modePerFolder:
 			nodes, err = h.walk(ctx, true)
 		default:
-			return h.walk(ctx, false)
+			nodes, err = h.walk(ctx, false)
+			if err == nil && len(nodes) == 0 {
+				err = h.checkEmpty(ctx)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return nodes, nil
+		}
+		if err == nil && len(nodes) == 0 {
+			err = h.checkEmpty(ctx)
 		}
 		if err == nil {
 			return nodes, nil
@@ -323,6 +336,11 @@ func (h *Handset) listAll(ctx context.Context) (map[uint32]*node, error) {
 	}
 	if !h.opts.TrustPropList {
 		hs, err := h.c.ObjectHandles(ctx, AllStorages, 0, 0)
+		if IsResponse(err) {
+			// umtp-responder refuses storage 0xFFFFFFFF (InvalidStorageID,
+			// which is not a lock here: the property list just came).
+			return nil, fmt.Errorf("%w: %v", errInconsistent, err)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -340,6 +358,17 @@ func (h *Handset) listAll(ctx context.Context) (map[uint32]*node, error) {
 
 // walk lists folder by folder from each storage's root, breadth first,
 // visiting each folder once (a folder met again is a loop and is skipped).
+//
+// With propList, each folder is one GetObjectPropList(folder, depth 1),
+// the root being handle 0 (MTP 1.1 D.2.26; Android's MtpDatabase), and
+// every answer must be the folder's children: objects whose ParentObject
+// is the folder, never the folder itself. umtp-responder, for one, ignores
+// the depth and answers with the object named (handle 0: the root folder
+// itself). The first such listing also compares the root, and any folder
+// that came back empty, with GetObjectHandles: the cost is one
+// transaction per storage and empty folder, once per handset, which keeps
+// later listings at the minimum (folders + 1). Any disagreement is
+// errInconsistent, and List falls back to GetObjectInfo.
 func (h *Handset) walk(ctx context.Context, propList bool) (map[uint32]*node, error) {
 	nodes := map[uint32]*node{}
 	type dir struct {
@@ -351,37 +380,21 @@ func (h *Handset) walk(ctx context.Context, propList bool) (map[uint32]*node, er
 		queue = append(queue, dir{s, ParentRoot, 0})
 	}
 	visited := map[uint32]bool{}
+	check := propList && !h.folderChecked
 	for len(queue) > 0 {
 		d := queue[0]
 		queue = queue[1:]
 		var kids []uint32
 		if propList {
-			parent := d.handle
-			if parent == ParentRoot {
-				parent = 0 // depth 1 from handle 0: the root's children
-			}
-			l, err := h.c.ObjectPropList(ctx, parent, 0, AllProps, 1)
+			var err error
+			kids, err = h.folderPropList(ctx, nodes, d.storage, d.handle)
 			if err != nil {
 				return nil, err
 			}
-			before := map[uint32]bool{}
-			for _, el := range l {
-				if !before[el.Handle] {
-					before[el.Handle] = true
-					kids = append(kids, el.Handle)
+			if check && (d.handle == ParentRoot || len(kids) == 0) {
+				if err := h.crossCheck(ctx, d.storage, d.handle, kids); err != nil {
+					return nil, err
 				}
-			}
-			if err := h.applyProps(nodes, l); err != nil {
-				return nil, err
-			}
-			for _, k := range kids {
-				n := nodes[k]
-				if n.have != haveAll {
-					return nil, fmt.Errorf("%w: object 0x%08x lacks name, format or parent", errInconsistent, k)
-				}
-			}
-			if d.handle == ParentRoot && len(h.storages) > 1 {
-				kids = slices.DeleteFunc(kids, func(k uint32) bool { s := nodes[k].storage; return s != 0 && s != d.storage })
 			}
 		} else {
 			hs, err := h.c.ObjectHandles(ctx, d.storage, 0, d.handle)
@@ -432,7 +445,111 @@ func (h *Handset) walk(ctx context.Context, propList bool) (map[uint32]*node, er
 			queue = append(queue, dir{d.storage, k, d.depth + 1})
 		}
 	}
+	if check {
+		h.folderChecked = true
+	}
 	return nodes, nil
+}
+
+// isRoot reports whether a ParentObject value names a storage's root: 0
+// (MTP 1.1, Android, QEMU, umtp-responder) or 0xFFFFFFFF (some cameras).
+func isRoot(parent uint32) bool { return parent == 0 || parent == ParentRoot }
+
+// folderPropList lists one folder's children (folder ParentRoot: the
+// storage's root) with GetObjectPropList depth 1, checks that the answer is
+// the folder's children and nothing else, adds them to nodes and returns
+// their handles in the order the handset gave them.
+func (h *Handset) folderPropList(ctx context.Context, nodes map[uint32]*node, storage, folder uint32) ([]uint32, error) {
+	handle := folder
+	if folder == ParentRoot {
+		handle = 0 // depth 1 from handle 0: the root's children
+	}
+	l, err := h.c.ObjectPropList(ctx, handle, 0, AllProps, 1)
+	if err != nil {
+		return nil, err
+	}
+	got := map[uint32]*node{}
+	if err := h.applyProps(got, l); err != nil {
+		return nil, err
+	}
+	if len(nodes)+len(got) > maxObjects {
+		return nil, fmt.Errorf("mtp: more than %d objects: %w", maxObjects, device.ErrProtocol)
+	}
+	var kids []uint32
+	for _, el := range l {
+		k := el.Handle
+		n := got[k]
+		if n == nil {
+			continue // listed already
+		}
+		delete(got, k)
+		switch {
+		case k == 0 || k == AllHandles || k == folder:
+			return nil, fmt.Errorf("%w: GetObjectPropList of folder 0x%08x, depth 1, answered with object 0x%08x, not the folder's children", errInconsistent, folder, k)
+		case n.have != haveAll:
+			return nil, fmt.Errorf("%w: object 0x%08x lacks name, format or parent", errInconsistent, k)
+		case folder == ParentRoot && !isRoot(n.parent), folder != ParentRoot && n.parent != folder:
+			return nil, fmt.Errorf("%w: GetObjectPropList of folder 0x%08x, depth 1, answered with object 0x%08x whose parent is 0x%08x", errInconsistent, folder, k, n.parent)
+		case folder == ParentRoot && len(h.storages) > 1 && n.storage != 0 && n.storage != storage:
+			continue // another storage's root object
+		case nodes[k] != nil:
+			continue // met in another folder already: a loop
+		}
+		nodes[k] = n
+		kids = append(kids, k)
+	}
+	return kids, nil
+}
+
+// crossCheck compares a folder's GetObjectPropList children with
+// GetObjectHandles(storage, any format, folder).
+func (h *Handset) crossCheck(ctx context.Context, storage, folder uint32, kids []uint32) error {
+	hs, err := h.c.ObjectHandles(ctx, storage, 0, folder)
+	if err != nil {
+		return err
+	}
+	if len(hs) != len(kids) {
+		return fmt.Errorf("%w: folder 0x%08x of storage 0x%08x: GetObjectPropList lists %d children, GetObjectHandles %d", errInconsistent, folder, storage, len(kids), len(hs))
+	}
+	for _, k := range hs {
+		if !slices.Contains(kids, k) {
+			return fmt.Errorf("%w: folder 0x%08x of storage 0x%08x: GetObjectPropList lacks child 0x%08x", errInconsistent, folder, storage, k)
+		}
+	}
+	return nil
+}
+
+// checkEmpty is called when a listing found no object at all. An empty
+// phone is rare; a listing strategy the handset gets wrong is not. If
+// GetObjectHandles shows anything at a storage's root, the listing was
+// wrong (errInconsistent, so List falls back); if every strategy found
+// nothing yet a storage reports bytes in use, List fails rather than let
+// an export succeed empty.
+func (h *Handset) checkEmpty(ctx context.Context) error {
+	if h.mode != modeObjectInfo {
+		for _, s := range h.storages {
+			hs, err := h.c.ObjectHandles(ctx, s, 0, ParentRoot)
+			if err != nil {
+				return err
+			}
+			if len(hs) > 0 {
+				return fmt.Errorf("%w: the %s listing found no objects, GetObjectHandles shows %d at the root of storage 0x%08x", errInconsistent, h.mode, len(hs), s)
+			}
+		}
+	}
+	for _, s := range h.storages {
+		si, err := h.c.StorageInfo(ctx, s)
+		if err != nil || si.MaxCapacity <= si.FreeSpace {
+			continue
+		}
+		used := si.MaxCapacity - si.FreeSpace
+		if h.mode != modeObjectInfo {
+			return fmt.Errorf("%w: the %s listing found no objects, storage 0x%08x has %d bytes in use", errInconsistent, h.mode, s, used)
+		}
+		return fmt.Errorf("mtp: the handset lists no files or folders, yet storage 0x%08x (%q) has %d bytes in use: unlock it, choose \"File transfer\" on its screen and try again: %w",
+			s, si.Description, used, device.ErrProtocol)
+	}
+	return nil
 }
 
 // folderOf builds the slash path of n's folder from its parents; a parent

@@ -448,3 +448,66 @@ func TestSimSelector(t *testing.T) {
 		}
 	}
 }
+
+// TestUmtprd lists and fetches the whole tree through a responder that
+// answers as umtp-responder does (sim.Quirks.Umtprd): the all-objects
+// property list refused, handle 0 at depth 1 answered with the root folder
+// itself, the tree built lazily. The listing must fall back to
+// GetObjectInfo, once, and find everything.
+func TestUmtprd(t *testing.T) {
+	p := testPhone()
+	h, s := open(t, p, sim.Quirks{Umtprd: true}, sim.Model{})
+	checkAll(t, h, p)
+	if m := h.ListMode(); m != "objectinfo" {
+		t.Errorf("list mode %s, want objectinfo", m)
+	}
+	ops, _ := s.Stats()
+	refused := ops[mtp.OpGetObjectPropList]
+	if refused != 2 {
+		t.Errorf("%d GetObjectPropList before falling back, want 2 (all objects, root)", refused)
+	}
+	list(t, h)
+	if ops, _ := s.Stats(); ops[mtp.OpGetObjectPropList] != refused {
+		t.Errorf("the fallback was not remembered: %d GetObjectPropList", ops[mtp.OpGetObjectPropList])
+	}
+	if _, mut := s.Stats(); mut != 0 {
+		t.Errorf("the client sent %d mutating operations", mut)
+	}
+}
+
+// TestPerFolderChecked: per-folder GetObjectPropList is cross-checked with
+// GetObjectHandles on the first listing only; later listings cost one
+// transaction per folder plus the root, the minimum.
+func TestPerFolderChecked(t *testing.T) {
+	p := testPhone()
+	h, s := open(t, p, sim.Quirks{NoAllObjectsPropList: true}, sim.Model{})
+	checkAll(t, h, p)
+	if m := h.ListMode(); m != "proplist-per-folder" {
+		t.Errorf("list mode %s", m)
+	}
+	ops, _ := s.Stats()
+	if ops[mtp.OpGetObjectHandles] != 1 {
+		t.Errorf("first listing: %d GetObjectHandles, want 1 (the root)", ops[mtp.OpGetObjectHandles])
+	}
+	folders := 0
+	for _, f := range []string{"/Contacts", "/Calendar", "/Notes", "/Pictures", "/DCIM", "/DCIM/100SIDEK", "/DCIM/100SIDEK/deep", "/DCIM/100SIDEK/deep/er", "/DCIM/100SIDEK/deep/er/still"} {
+		if s.MTP.Handle(f) != 0 {
+			folders++
+		}
+	}
+	tx := s.MTP.Transactions()
+	list(t, h)
+	if got := s.MTP.Transactions() - tx; got != folders+1 {
+		t.Errorf("second listing: %d transactions, want %d (folders + root)", got, folders+1)
+	}
+}
+
+// TestEmptyPhone: a phone with nothing on it lists nothing, without error.
+func TestEmptyPhone(t *testing.T) {
+	for _, q := range []sim.Quirks{{}, {NoAllObjectsPropList: true}, {NoPropList: true}, {Umtprd: true}} {
+		h, _ := open(t, &dataset.Phone{Maker: "Danger", Model: "Empty"}, q, sim.Model{})
+		if items := list(t, h); len(items) != 0 {
+			t.Errorf("%+v: %d items", q, len(items))
+		}
+	}
+}

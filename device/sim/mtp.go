@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +20,10 @@ import (
 // StorageID is the one storage the MTP responder serves, as QEMU and
 // Android number their first.
 const StorageID uint32 = 0x00010001
+
+// UmtprdStorageID is the storage's ID under Quirks.Umtprd: umtp-responder
+// numbers its first storage 0xFFFF0001.
+const UmtprdStorageID uint32 = 0xFFFF0001
 
 // Quirks switch the MTP responder into the misbehaviours real handsets and
 // responders show (sources in the MTP research note, §1–§4).
@@ -62,6 +67,24 @@ type Quirks struct {
 	Hostile bool
 	// NoBattery: BatteryLevel (0x5001) is not advertised.
 	NoBattery bool
+	// Umtprd answers as Debian's umtp-responder 1.3.10 (umtprd) does, seen
+	// in the USB lab and read in its source (mtp_op_getobjectproplist.c,
+	// mtp_op_getobjecthandles.c, fs_handles_db.c):
+	//   - GetDeviceInfo before OpenSession is SessionNotOpen; the extension
+	//     string claims "android.com"; GetNumObjects is not offered.
+	//   - The storage is UmtprdStorageID; storage 0xFFFFFFFF (all) is
+	//     InvalidStorageID.
+	//   - The tree is built lazily: an object has no handle until
+	//     GetObjectHandles has listed its folder; before that every
+	//     operation naming it answers InvalidObjectHandle.
+	//   - GetObjectHandles takes parent 0 and 0xFFFFFFFF both as the root,
+	//     and ignores the format.
+	//   - GetObjectPropList ignores depth and format and answers with the
+	//     one object its handle names: handle 0 is the root folder itself
+	//     ("/", an Association whose parent is 0), so depth 1 from handle 0
+	//     yields one object that is no child of the root; 0xFFFFFFFF, and so
+	//     the all-objects form, is InvalidObjectHandle.
+	Umtprd bool
 }
 
 type object struct {
@@ -92,6 +115,9 @@ type MTPResponder struct {
 	root    []uint32
 	byPath  map[string]uint32
 	battery atomic.Int32
+	storage uint32
+	rootObj *object         // Umtprd: the root folder as object 0
+	known   map[uint32]bool // Umtprd: handles GetObjectHandles has listed
 
 	mu       sync.Mutex
 	dev      *DeviceEnd
@@ -108,8 +134,14 @@ type MTPResponder struct {
 // NewMTPResponder builds a responder for p.
 func NewMTPResponder(p *dataset.Phone, q Quirks) *MTPResponder {
 	r := &MTPResponder{phone: p, quirks: q, objs: map[uint32]*object{}, byPath: map[string]uint32{},
-		ops: map[uint16]int{}, locked: q.Locked}
+		ops: map[uint16]int{}, locked: q.Locked, storage: StorageID}
 	r.battery.Store(int32(p.Battery))
+	if q.Umtprd {
+		r.quirks.DeviceInfoNeedsSession, r.quirks.Android = true, true
+		r.storage = UmtprdStorageID
+		r.known = map[uint32]bool{}
+		r.rootObj = &object{name: "/", format: mtp.FormatAssociation, modified: time.Unix(0, 0).UTC()}
+	}
 	if q.StaleSession {
 		r.session = 0x5EED
 	}
@@ -205,7 +237,7 @@ func (r *MTPResponder) Unlock() error {
 	r.mu.Lock()
 	r.locked = false
 	r.mu.Unlock()
-	return r.SendEvent(mtp.EventStoreAdded, StorageID)
+	return r.SendEvent(mtp.EventStoreAdded, r.storage)
 }
 
 // SendEvent sends an event container on the interrupt endpoint.
@@ -384,7 +416,7 @@ func (r *MTPResponder) storageOK(id uint32, locked bool) uint16 {
 	if locked {
 		return mtp.RespInvalidStorageID
 	}
-	if id != StorageID && id != mtp.AllStorages {
+	if id != r.storage && (id != mtp.AllStorages || r.quirks.Umtprd) {
 		return mtp.RespInvalidStorageID
 	}
 	return mtp.RespOK
@@ -397,6 +429,9 @@ func (r *MTPResponder) deviceInfo() *mtp.DeviceInfo {
 		mtp.OpGetObjectPropsSupported, mtp.OpGetObjectPropValue, mtp.OpAndroidGetPartialObj64}
 	if !r.quirks.NoPropList {
 		ops = append(ops, mtp.OpGetObjectPropList)
+	}
+	if r.quirks.Umtprd {
+		ops = slices.DeleteFunc(ops, func(op uint16) bool { return op == mtp.OpGetNumObjects })
 	}
 	ext := "microsoft.com: 1.0;"
 	if r.quirks.Android {
@@ -421,7 +456,7 @@ var supportedProps = []uint16{mtp.PropStorageID, mtp.PropObjectFormat, mtp.PropP
 func (r *MTPResponder) propValue(o *object, prop uint16) (mtp.Value, bool) {
 	switch prop {
 	case mtp.PropStorageID:
-		return mtp.UintValue(mtp.TypeUint32, uint64(StorageID)), true
+		return mtp.UintValue(mtp.TypeUint32, uint64(r.storage)), true
 	case mtp.PropObjectFormat:
 		return mtp.UintValue(mtp.TypeUint16, uint64(o.format)), true
 	case mtp.PropProtectionStatus:
@@ -459,7 +494,7 @@ func (r *MTPResponder) op(c mtp.Container, locked bool) (rep reply, data []byte,
 			return nil, mtp.RespInvalidStorageID
 		}
 		o, found := r.objs[h]
-		if !found {
+		if !found || (r.known != nil && !r.known[h]) {
 			return nil, mtp.RespInvalidObjectHandle
 		}
 		return o, mtp.RespOK
@@ -486,11 +521,11 @@ func (r *MTPResponder) op(c mtp.Container, locked bool) (rep reply, data []byte,
 	case mtp.OpGetStorageIDs:
 		ids := []uint32{}
 		if !locked {
-			ids = append(ids, StorageID)
+			ids = append(ids, r.storage)
 		}
 		return ok(), mtp.EncodeAU32(ids), nil, 0, 0
 	case mtp.OpGetStorageInfo:
-		if p(0) != StorageID || locked {
+		if p(0) != r.storage || locked {
 			return fail(mtp.RespInvalidStorageID), nil, nil, 0, 0
 		}
 		var used uint64
@@ -502,8 +537,14 @@ func (r *MTPResponder) op(c mtp.Container, locked bool) (rep reply, data []byte,
 			FreeObjects: 0xFFFFFFFF, Description: "Internal storage", VolumeLabel: r.phone.Model}
 		return ok(), si.Encode(), nil, 0, 0
 	case mtp.OpGetNumObjects, mtp.OpGetObjectHandles:
+		if c.Code == mtp.OpGetNumObjects && r.quirks.Umtprd {
+			return fail(mtp.RespOperationNotSupported), nil, nil, 0, 0
+		}
 		if code := r.storageOK(p(0), locked); code != mtp.RespOK {
 			return fail(code), nil, nil, 0, 0
+		}
+		if r.quirks.Umtprd {
+			return r.umtprdHandles(p(2))
 		}
 		var hs []uint32
 		switch parent := p(2); parent {
@@ -536,7 +577,7 @@ func (r *MTPResponder) op(c mtp.Container, locked bool) (rep reply, data []byte,
 		if code != mtp.RespOK {
 			return fail(code), nil, nil, 0, 0
 		}
-		oi := &mtp.ObjectInfo{StorageID: StorageID, ObjectFormat: o.format, CompressedSize: o.infoSize,
+		oi := &mtp.ObjectInfo{StorageID: r.storage, ObjectFormat: o.format, CompressedSize: o.infoSize,
 			ParentObject: o.parent, Filename: o.name, CaptureDate: mtp.FormatDate(o.modified),
 			ModificationDate: mtp.FormatDate(o.modified)}
 		if o.dir() {
@@ -592,6 +633,9 @@ func (r *MTPResponder) op(c mtp.Container, locked bool) (rep reply, data []byte,
 	case mtp.OpGetObjectPropList:
 		if r.quirks.NoPropList {
 			return fail(mtp.RespOperationNotSupported), nil, nil, 0, 0
+		}
+		if r.quirks.Umtprd {
+			return r.umtprdPropList(c, locked)
 		}
 		return r.propList(c, locked)
 	}
@@ -655,6 +699,52 @@ func (r *MTPResponder) propList(c mtp.Container, locked bool) (reply, []byte, *o
 		}
 		for _, pc := range props {
 			v, _ := r.propValue(o, pc)
+			l = append(l, mtp.PropElem{Handle: h, Prop: pc, Value: v})
+		}
+	}
+	return ok(), mtp.EncodePropList(l), nil, 0, 0
+}
+
+// umtprdHandles answers GetObjectHandles as umtp-responder does (see
+// Quirks.Umtprd): parent 0 or 0xFFFFFFFF is the root, the format is
+// ignored, an unknown parent lists nothing, and every handle listed becomes
+// known. The storage was checked by the caller.
+func (r *MTPResponder) umtprdHandles(parent uint32) (reply, []byte, *object, int64, int64) {
+	var hs []uint32
+	if parent == 0 || parent == mtp.ParentRoot {
+		hs = r.root
+	} else if o := r.objs[parent]; o != nil && r.known[parent] {
+		hs = o.children
+	}
+	out := []uint32{}
+	for _, h := range hs {
+		r.known[h] = true
+		out = append(out, h)
+	}
+	return ok(), mtp.EncodeAU32(out), nil, 0, 0
+}
+
+// umtprdPropList answers GetObjectPropList as umtp-responder does (see
+// Quirks.Umtprd): the one object the handle names, whatever the depth.
+func (r *MTPResponder) umtprdPropList(c mtp.Container, locked bool) (reply, []byte, *object, int64, int64) {
+	h, prop, group := c.Param(0), c.Param(2), c.Param(3)
+	if prop == 0 && group == 0 {
+		return fail(mtp.RespParameterNotSupported), nil, nil, 0, 0
+	}
+	o := r.rootObj
+	if h != 0 {
+		o = r.objs[h]
+		if o == nil || !r.known[h] || locked {
+			return fail(mtp.RespInvalidObjectHandle), nil, nil, 0, 0
+		}
+	}
+	props := supportedProps
+	if prop != mtp.AllProps {
+		props = []uint16{uint16(prop)}
+	}
+	var l []mtp.PropElem
+	for _, pc := range props {
+		if v, found := r.propValue(o, pc); found {
 			l = append(l, mtp.PropElem{Handle: h, Prop: pc, Value: v})
 		}
 	}

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"encoding/binary"
+	"strings"
 	"testing"
 	"time"
 
@@ -167,6 +168,61 @@ func TestResponderListing(t *testing.T) {
 	st := make([]byte, 8)
 	if n, err := host.Control(context.Background(), 0xA1, 0x67, 0, 0, st); n != 4 || err != nil || binary.LittleEndian.Uint16(st[2:]) != mtp.RespOK {
 		t.Errorf("device status % x %v", st[:n], err)
+	}
+	if _, mut := r.Stats(); mut != 0 {
+		t.Errorf("mutating %d", mut)
+	}
+}
+
+// TestResponderUmtprd pins Quirks.Umtprd to what lab/mtpprobe saw of
+// umtp-responder 1.3.10 (.lab/out/umtprd/mtpprobe.out).
+func TestResponderUmtprd(t *testing.T) {
+	host, r := StartMTP(phone(), Quirks{Umtprd: true}, Model{})
+	defer host.Close()
+	if _, resp := raw(t, host, mtp.OpGetDeviceInfo, 0, nil); resp.Code != mtp.RespSessionNotOpen {
+		t.Errorf("GetDeviceInfo before OpenSession: %s", mtp.RespName(resp.Code))
+	}
+	raw(t, host, mtp.OpOpenSession, 0, nil, 1)
+	data, _ := raw(t, host, mtp.OpGetDeviceInfo, 1, nil)
+	if di, err := mtp.DecodeDeviceInfo(data); err != nil || !strings.Contains(di.VendorExtensionDesc, "android.com") || di.Supports(mtp.OpGetNumObjects) {
+		t.Errorf("DeviceInfo %+v %v", di, err)
+	}
+	data, _ = raw(t, host, mtp.OpGetStorageIDs, 2, nil)
+	if ids, _ := mtp.DecodeAU32(data); len(ids) != 1 || ids[0] != UmtprdStorageID {
+		t.Errorf("storages %x", ids)
+	}
+	if _, resp := raw(t, host, mtp.OpGetObjectHandles, 3, nil, mtp.AllStorages, 0, 0); resp.Code != mtp.RespInvalidStorageID {
+		t.Errorf("GetObjectHandles(all storages): %s", mtp.RespName(resp.Code))
+	}
+	for _, h := range []uint32{mtp.AllHandles, r.Handle("/Contacts")} {
+		if _, resp := raw(t, host, mtp.OpGetObjectPropList, 4, nil, h, 0, mtp.AllProps, 0, mtp.DepthAll); resp.Code != mtp.RespInvalidObjectHandle {
+			t.Errorf("GetObjectPropList(0x%08x) before the folder was listed: %s", h, mtp.RespName(resp.Code))
+		}
+	}
+	if _, resp := raw(t, host, mtp.OpGetObjectInfo, 5, nil, r.Handle("/Contacts")); resp.Code != mtp.RespInvalidObjectHandle {
+		t.Errorf("GetObjectInfo before the folder was listed: %s", mtp.RespName(resp.Code))
+	}
+	// Handle 0, depth 1: the root folder itself, not its children.
+	data, _ = raw(t, host, mtp.OpGetObjectPropList, 6, nil, 0, 0, mtp.AllProps, 0, 1)
+	l, err := mtp.DecodePropList(data)
+	if err != nil || len(l) == 0 {
+		t.Fatalf("GetObjectPropList(0, depth 1): %v %v", l, err)
+	}
+	for _, el := range l {
+		if el.Handle != 0 || (el.Prop == mtp.PropObjectFileName && el.Value.Str != "/") || (el.Prop == mtp.PropObjectFormat && el.Value.Int != uint64(mtp.FormatAssociation)) {
+			t.Errorf("GetObjectPropList(0, depth 1): %+v", el)
+		}
+	}
+	for i, parent := range []uint32{0, mtp.ParentRoot} {
+		data, _ = raw(t, host, mtp.OpGetObjectHandles, 7+uint32(i), nil, UmtprdStorageID, 0, parent)
+		if hs, _ := mtp.DecodeAU32(data); len(hs) != 2 {
+			t.Errorf("root handles (parent 0x%08x) %v", parent, hs)
+		}
+	}
+	// Now known: depth is ignored, the folder comes back alone.
+	data, _ = raw(t, host, mtp.OpGetObjectPropList, 9, nil, r.Handle("/DCIM"), 0, mtp.AllProps, 0, 1)
+	if l, _ := mtp.DecodePropList(data); len(l) == 0 || l[0].Handle != r.Handle("/DCIM") {
+		t.Errorf("GetObjectPropList(/DCIM, depth 1): %+v", l)
 	}
 	if _, mut := r.Stats(); mut != 0 {
 		t.Errorf("mutating %d", mut)
