@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -49,7 +50,7 @@ func (a *archive) removeTemps() error {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && strings.Contains(d.Name(), tmpMarker) {
+		if !d.IsDir() && isTempName(d.Name()) {
 			if err := a.root.Remove(p); err != nil {
 				return fmt.Errorf("recovery: remove stale temp file %s: %w", p, err)
 			}
@@ -57,6 +58,22 @@ func (a *archive) removeTemps() error {
 		return nil
 	})
 }
+
+// tempName matches exactly the names stage gives temporary files: a
+// leading dot (which safeName never leaves on a name from the handset), the
+// marker and 12 hex digits. Anything else, such as a photo the phone named
+// "holiday.sk-tmp-1.jpg", is not ours to delete.
+var tempName = regexp.MustCompile(`^\..*\.sk-tmp-[0-9a-f]{12}$`)
+
+func isTempName(name string) bool { return tempName.MatchString(name) }
+
+// writeError marks a failure to write the archive (a full disk, a
+// permission), as opposed to a failure to read the handset: the export
+// cannot go on past it.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string { return "recovery: write the output folder: " + e.err.Error() }
+func (e *writeError) Unwrap() error { return e.err }
 
 // hashingWriter counts and hashes what passes through it.
 type hashingWriter struct {
@@ -69,6 +86,9 @@ func (hw *hashingWriter) Write(p []byte) (int, error) {
 	n, err := hw.w.Write(p)
 	hw.h.Write(p[:n])
 	hw.n += int64(n)
+	if err != nil {
+		err = &writeError{err}
+	}
 	return n, err
 }
 
@@ -89,7 +109,7 @@ func (a *archive) stage(rel string, r io.Reader, mtime time.Time) (st *staged, e
 	dir = strings.TrimSuffix(dir, "/")
 	if dir != "" {
 		if err := a.root.MkdirAll(dir, 0o755); err != nil {
-			return nil, fmt.Errorf("recovery: create folder %s: %w", dir, err)
+			return nil, &writeError{fmt.Errorf("create folder %s: %w", dir, err)}
 		}
 	}
 	var rnd [6]byte
@@ -97,7 +117,7 @@ func (a *archive) stage(rel string, r io.Reader, mtime time.Time) (st *staged, e
 	tmp := path.Join(dir, "."+truncateUTF8(base, 100)+tmpMarker+hex.EncodeToString(rnd[:]))
 	f, err := a.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("recovery: create %s: %w", rel, err)
+		return nil, &writeError{fmt.Errorf("create %s: %w", rel, err)}
 	}
 	defer func() {
 		if err != nil {
@@ -110,11 +130,11 @@ func (a *archive) stage(rel string, r io.Reader, mtime time.Time) (st *staged, e
 		return nil, err
 	}
 	if err = f.Close(); err != nil {
-		return nil, fmt.Errorf("recovery: close %s: %w", rel, err)
+		return nil, &writeError{fmt.Errorf("close %s: %w", rel, err)}
 	}
 	if !mtime.IsZero() {
 		if err = a.root.Chtimes(tmp, mtime, mtime); err != nil {
-			return nil, fmt.Errorf("recovery: set time of %s: %w", rel, err)
+			return nil, &writeError{fmt.Errorf("set time of %s: %w", rel, err)}
 		}
 	}
 	return &staged{tmp: tmp, rel: rel, sum: hex.EncodeToString(hw.h.Sum(nil)), n: hw.n}, nil
@@ -142,7 +162,7 @@ func (a *archive) commit(batch []*staged) error {
 	for i, st := range batch {
 		if err := a.root.Rename(st.tmp, st.rel); err != nil {
 			a.discard(batch[i:])
-			return fmt.Errorf("recovery: rename into %s: %w", st.rel, err)
+			return &writeError{fmt.Errorf("rename into %s: %w", st.rel, err)}
 		}
 	}
 	return a.syncAll(nil)

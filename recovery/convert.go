@@ -16,6 +16,11 @@ import (
 	"github.com/sk-rescue/sk-rescue/formats/vnote"
 )
 
+// maxConvertSize bounds the raw objects converted, which are read whole: a
+// phonebook of thousands of cards with photos is tens of MiB; more is kept
+// raw rather than risk the memory of the machine doing the rescue.
+const maxConvertSize = 256 << 20
+
 // converter turns one raw object into records.
 type converter func(raw []byte, opt formats.Options) (formats.Result, error)
 
@@ -75,7 +80,7 @@ func (e *exporter) prodID() string {
 // gives the same result whether they were fetched now or in an earlier run.
 func (e *exporter) convertAll() (err error) {
 	byKind := map[string][]formats.Record{}
-	used := map[string]bool{}
+	outPaths := newPathPlan()
 	// Outputs are staged and committed together at the end.
 	var batch []*staged
 	defer func() {
@@ -100,6 +105,10 @@ func (e *exporter) convertAll() (err error) {
 		conv, family := converterFor(it.Item)
 		if conv == nil {
 			e.keepRaw(it, -1, fmt.Sprintf("no converter for format %q; the raw bytes are kept", it.Format))
+			continue
+		}
+		if it.RawSize > maxConvertSize {
+			e.keepRaw(it, -1, fmt.Sprintf("%d bytes is more than sk-rescue converts (%d MiB); the raw bytes are kept", it.RawSize, maxConvertSize>>20))
 			continue
 		}
 		raw, err := e.a.readFile(it.Raw)
@@ -134,7 +143,7 @@ func (e *exporter) convertAll() (err error) {
 				e.keepRaw(it, -1, fmt.Sprintf("converter returned a record of unknown kind %q", rec.Kind))
 				continue
 			}
-			rel := uniquePath(path.Join(place.dir, safeUID(rec.UID)+place.ext), used)
+			rel := outPaths.place(path.Join(place.dir, safeUID(rec.UID)+place.ext))
 			st, sum, err := e.a.stageBytes(rel, rec.Data)
 			if err != nil {
 				return err

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -77,12 +78,10 @@ func (s *Summary) ExitCode() int {
 }
 
 // journalEntry is one line of the journal: an item whose raw bytes are on
-// disk.
+// disk, with all the handset said of it, so a later run can keep it in the
+// manifest even when it does not list it again.
 type journalEntry struct {
-	Kind     device.Kind `json:"kind"`
-	ID       string      `json:"id"`
-	Size     int64       `json:"size"`
-	Modified time.Time   `json:"modified,omitzero"`
+	Item     device.Item `json:"item"`
 	Raw      string      `json:"raw"`
 	SHA256   string      `json:"sha256"`
 	RawSize  int64       `json:"raw_size"`
@@ -127,11 +126,11 @@ func Export(ctx context.Context, h device.Handset, opt Options) (*Summary, error
 	if err := a.removeTemps(); err != nil {
 		return nil, err
 	}
-	prev := loadPrevious(a)
+	prev, old := loadPrevious(a)
 
 	info := h.Info()
 	e := &exporter{
-		a: a, h: h, opt: opt, info: info, prev: prev,
+		a: a, h: h, opt: opt, info: info, prev: prev, old: old,
 		battery: info.Battery,
 		sum: &Summary{
 			Device: info, Out: opt.Out, Counts: map[device.Kind]int{},
@@ -152,7 +151,7 @@ func Export(ctx context.Context, h device.Handset, opt Options) (*Summary, error
 		e.sum.Warnings = append(e.sum.Warnings, msg)
 		e.report(Event{Stage: StageList, Warning: msg})
 	}
-	e.plan(items, prevManifest(a))
+	e.plan(items)
 
 	jf, err := a.root.OpenFile(journalName, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
@@ -196,6 +195,7 @@ type exporter struct {
 	opt     Options
 	info    device.Info
 	prev    map[string]journalEntry
+	old     *Manifest // the manifest of an earlier finished run, or nil
 	journal *os.File
 
 	items   []ManItem
@@ -228,27 +228,31 @@ func (e *exporter) report(ev Event) {
 // plan assigns every listed item its raw path. Paths depend only on the
 // listing, so a rerun against the same handset assigns the same ones.
 //
-// Items an earlier finished run archived that this listing lacks (the user
-// asked for fewer kinds this time, or the handset lost them) are carried
-// over with their raw bytes: nothing once rescued leaves the folder or the
-// manifest.
-func (e *exporter) plan(items []device.Item, old *Manifest) {
-	used := map[string]bool{}
+// Items an earlier run archived (finished, in the manifest, or interrupted,
+// in the journal) that this listing lacks — the user asked for fewer kinds
+// this time, or the handset lost them — are carried over with their raw
+// bytes and keep their paths: nothing once rescued leaves the folder or the
+// manifest, and no new item may take a path one of them holds.
+func (e *exporter) plan(items []device.Item) {
+	paths := newPathPlan()
 	carried := map[string]string{} // item key → the raw path it keeps
 	e.kindTot = map[device.Kind]kindProgress{}
 	e.kindNow = map[device.Kind]kindProgress{}
-	if old != nil {
-		listed := map[string]bool{}
-		for _, it := range items {
-			listed[itemKey(it.Kind, it.ID)] = true
+	listed := map[string]bool{}
+	for _, it := range items {
+		listed[itemKey(it.Kind, it.ID)] = true
+	}
+	var old []journalEntry
+	for key, je := range e.prev {
+		if !listed[key] {
+			old = append(old, je)
 		}
-		for _, it := range old.Items {
-			if !listed[itemKey(it.Kind, it.ID)] && it.Raw != "" && it.Status != StatusFailed {
-				used[strings.ToLower(it.Raw)] = true
-				carried[itemKey(it.Kind, it.ID)] = it.Raw
-				items = append(items, it.Item)
-			}
-		}
+	}
+	sort.Slice(old, func(i, j int) bool { return old[i].Raw < old[j].Raw })
+	for _, je := range old {
+		paths.reserve(je.Raw)
+		carried[itemKey(je.Item.Kind, je.Item.ID)] = je.Raw
+		items = append(items, je.Item)
 	}
 	for _, it := range items {
 		var rel string
@@ -265,7 +269,7 @@ func (e *exporter) plan(items []device.Item, old *Manifest) {
 		if p, ok := carried[itemKey(it.Kind, it.ID)]; ok {
 			rel = p
 		} else {
-			rel = uniquePath(rel, used)
+			rel = paths.place(rel)
 		}
 		e.items = append(e.items, ManItem{Item: it, Raw: rel})
 		kp := e.kindTot[it.Kind]
@@ -279,43 +283,79 @@ func (e *exporter) plan(items []device.Item, old *Manifest) {
 	e.sum.Items = len(items)
 }
 
-// uniquePath returns rel, or rel with "~2", "~3", … before the extension
-// when an earlier item took it. Comparison is case-insensitive because the
+// pathPlan hands out archive paths so that no two items share one and no
+// file takes a path another item needs as a folder (a photo named "DCIM"
+// beside a folder "DCIM"). Comparison is case-insensitive, because the
 // folder may live on a case-insensitive filesystem (an SD card, macOS).
-func uniquePath(rel string, used map[string]bool) string {
+type pathPlan struct {
+	files   map[string]bool   // lower-cased paths of files
+	dirs    map[string]bool   // lower-cased paths of folders
+	renamed map[string]string // lower-cased folder path → the path it got instead
+}
+
+func newPathPlan() *pathPlan {
+	return &pathPlan{files: map[string]bool{}, dirs: map[string]bool{}, renamed: map[string]string{}}
+}
+
+// reserve claims rel as it is (an item carried over from an earlier run).
+func (pp *pathPlan) reserve(rel string) {
+	pp.files[strings.ToLower(rel)] = true
+	for d := path.Dir(rel); d != "." && d != "/"; d = path.Dir(d) {
+		pp.dirs[strings.ToLower(d)] = true
+	}
+}
+
+// place returns rel, or rel with a folder or its name changed to "~2",
+// "~3", … where an earlier item took the path for something else.
+func (pp *pathPlan) place(rel string) string {
+	parts := strings.Split(rel, "/")
+	built := parts[0]
+	for _, part := range parts[1 : len(parts)-1] {
+		next := built + "/" + part
+		low := strings.ToLower(next)
+		if r, ok := pp.renamed[low]; ok {
+			next = r
+		} else if pp.files[low] {
+			for n := 2; ; n++ {
+				c := fmt.Sprintf("%s~%d", next, n)
+				if !pp.files[strings.ToLower(c)] {
+					pp.renamed[low] = c
+					next = c
+					break
+				}
+			}
+		}
+		built = next
+	}
+	rel = built + "/" + parts[len(parts)-1]
 	ext := path.Ext(rel)
 	if len(ext) > 16 {
 		ext = ""
 	}
 	base := strings.TrimSuffix(rel, ext)
 	cand := rel
-	for n := 2; used[strings.ToLower(cand)]; n++ {
+	for n := 2; pp.files[strings.ToLower(cand)] || pp.dirs[strings.ToLower(cand)]; n++ {
 		cand = fmt.Sprintf("%s~%d%s", base, n, ext)
 	}
-	used[strings.ToLower(cand)] = true
+	pp.reserve(cand)
 	return cand
-}
-
-func prevManifest(a *archive) *Manifest {
-	m, err := ReadManifest(a.dir)
-	if err != nil {
-		return nil
-	}
-	return m
 }
 
 // loadPrevious reads what an earlier run recorded: the manifest of a
 // finished run and the journal of an interrupted one.
-func loadPrevious(a *archive) map[string]journalEntry {
+func loadPrevious(a *archive) (map[string]journalEntry, *Manifest) {
 	prev := map[string]journalEntry{}
-	if m, err := ReadManifest(a.dir); err == nil {
+	m, err := ReadManifest(a.dir)
+	if err != nil {
+		m = nil
+	}
+	if m != nil {
 		for _, it := range m.Items {
 			if it.Status == StatusFailed || it.SHA256 == "" {
 				continue
 			}
 			prev[itemKey(it.Kind, it.ID)] = journalEntry{
-				Kind: it.Kind, ID: it.ID, Size: it.Size, Modified: it.Modified,
-				Raw: it.Raw, SHA256: it.SHA256, RawSize: it.RawSize, Warnings: fetchWarnings(it.Warnings),
+				Item: it.Item, Raw: it.Raw, SHA256: it.SHA256, RawSize: it.RawSize, Warnings: fetchWarnings(it.Warnings),
 			}
 		}
 	}
@@ -325,13 +365,13 @@ func loadPrevious(a *archive) map[string]journalEntry {
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
 			var je journalEntry
-			if json.Unmarshal(sc.Bytes(), &je) == nil && je.SHA256 != "" {
-				prev[itemKey(je.Kind, je.ID)] = je
+			if json.Unmarshal(sc.Bytes(), &je) == nil && je.SHA256 != "" && je.Raw != "" {
+				prev[itemKey(je.Item.Kind, je.Item.ID)] = je
 			}
 			// A torn last line from a crash is simply not trusted.
 		}
 	}
-	return prev
+	return prev, m
 }
 
 const fetchWarningPrefix = "fetch: "
@@ -350,7 +390,7 @@ func fetchWarnings(ws []string) []string {
 // unchanged since they were recorded and from an unchanged handset object.
 func (e *exporter) resumable(it *ManItem) (journalEntry, bool) {
 	je, ok := e.prev[itemKey(it.Kind, it.ID)]
-	if !ok || je.Raw != it.Raw || je.Size != it.Size || !je.Modified.Equal(it.Modified) {
+	if !ok || je.Raw != it.Raw || je.Item.Size != it.Size || !je.Item.Modified.Equal(it.Modified) {
 		return je, false
 	}
 	sum, n, err := e.a.hashFile(it.Raw)
@@ -398,10 +438,21 @@ func (e *exporter) fetchAll(ctx context.Context) (err error) {
 			continue
 		}
 		err := e.fetch(ctx, it)
+		var we *writeError
 		switch {
 		case err == nil:
 			e.sum.Fetched++
 			e.advance(it, it.RawSize, false)
+			if len(e.pending) >= batchItems || e.pendingBytes >= batchBytes || time.Since(e.lastFlush) >= batchEvery {
+				if err := e.flush(); err != nil {
+					return err
+				}
+			}
+		case errors.As(err, &we):
+			// The folder, not the handset, failed (disk full, say):
+			// nothing more can be kept, so stop; what is committed
+			// resumes.
+			return err
 		case ctx.Err() != nil:
 			return fmt.Errorf("recovery: export stopped: %w", ctx.Err())
 		case errors.Is(err, device.ErrDisconnected):
@@ -434,13 +485,49 @@ func (e *exporter) advance(it *ManItem, n int64, skipped bool) {
 	})
 }
 
+// maxUnknownSize bounds an object whose size the handset did not list; a
+// listed size bounds it at that size plus sizeSlack.
+const (
+	maxUnknownSize = 64 << 30
+	sizeSlack      = 1 << 20
+)
+
+// errTooLong: the handset sent more than it said the object holds.
+var errTooLong = errors.New("the handset sent more bytes than it listed for this object; it is not kept, as it may never end")
+
+// capReader fails once more than n bytes were read, so a hostile or
+// confused handset cannot fill the disk through one endless object.
+type capReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.n < 0 {
+		return 0, errTooLong
+	}
+	if int64(len(p)) > c.n+1 {
+		p = p[:c.n+1]
+	}
+	n, err := c.r.Read(p)
+	c.n -= int64(n)
+	if c.n < 0 {
+		return n, errTooLong
+	}
+	return n, err
+}
+
 // fetch streams one item to a staged file; flush commits and journals it.
 func (e *exporter) fetch(ctx context.Context, it *ManItem) error {
 	rc, err := e.h.Open(ctx, it.Item)
 	if err != nil {
 		return err
 	}
-	st, err := e.a.stage(it.Raw, rc, it.Modified)
+	limit := int64(maxUnknownSize)
+	if it.Size >= 0 {
+		limit = it.Size + max(sizeSlack, it.Size/8)
+	}
+	st, err := e.a.stage(it.Raw, &capReader{r: rc, n: limit}, it.Modified)
 	cerr := rc.Close()
 	if err != nil {
 		return err
@@ -459,12 +546,9 @@ func (e *exporter) fetch(ctx context.Context, it *ManItem) error {
 		}
 	}
 	e.pending = append(e.pending, st)
-	e.pendingJournal = append(e.pendingJournal, journalEntry{Kind: it.Kind, ID: it.ID, Size: it.Size,
-		Modified: it.Modified, Raw: it.Raw, SHA256: st.sum, RawSize: st.n, Warnings: it.Warnings})
+	e.pendingJournal = append(e.pendingJournal, journalEntry{Item: it.Item, Raw: it.Raw,
+		SHA256: st.sum, RawSize: st.n, Warnings: it.Warnings})
 	e.pendingBytes += st.n
-	if len(e.pending) >= batchItems || e.pendingBytes >= batchBytes || time.Since(e.lastFlush) >= batchEvery {
-		return e.flush()
-	}
 	return nil
 }
 
@@ -508,10 +592,7 @@ func (e *exporter) writeManifest() error {
 	// The battery falls during an export; the manifest records the
 	// handset, not the moment, so a resumed export writes the same bytes.
 	m.Device.Battery = -1
-	var old *Manifest
-	if om, err := ReadManifest(e.a.dir); err == nil {
-		old = om
-	}
+	old := e.old
 	e.report(Event{Stage: StageWrite, Item: ManifestName})
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
