@@ -97,8 +97,8 @@ func (r *run) uploadPhotos(ctx context.Context, items []*item) error {
 }
 
 // hashFile streams a file through SHA-256.
-func hashFile(name string) (string, int64, error) {
-	f, err := os.Open(name)
+func hashFile(open func() (*os.File, error)) (string, int64, error) {
+	f, err := open()
 	if err != nil {
 		return "", 0, err
 	}
@@ -113,7 +113,7 @@ func hashFile(name string) (string, int64, error) {
 
 // sendPhoto uploads one photo, streamed from disk with its Content-Length.
 func (r *run) sendPhoto(ctx context.Context, it *item) {
-	sum, size, err := hashFile(it.file)
+	sum, size, err := hashFile(it.open)
 	if err != nil {
 		r.finish(it, StatusFailed, "export file: "+err.Error())
 		return
@@ -143,7 +143,7 @@ func (r *run) sendPhoto(ctx context.Context, it *item) {
 }
 
 func (r *run) putPhoto(ctx context.Context, it *item, entry JournalEntry, sum string, size int64, ifMatch string) {
-	open := func() (io.ReadCloser, error) { return os.Open(it.file) }
+	open := func() (io.ReadCloser, error) { return it.open() }
 	pr, err := r.pc.put(ctx, it.href, mimeFor(it.file), size, open, ifMatch)
 	if err != nil {
 		r.finish(it, StatusFailed, err.Error())

@@ -32,7 +32,11 @@ const maxCard = 64 << 20
 type item struct {
 	out  recovery.Output
 	kind device.Kind
-	file string // absolute path
+	file string // path on disk, for messages and the media type
+	// open opens the file through the export folder's os.Root, so a
+	// symlink in a copied export cannot make upload read, and send to a
+	// server, a file from outside it.
+	open func() (*os.File, error)
 	uid  string
 	col  *collection
 	href *url.URL
@@ -44,6 +48,7 @@ type item struct {
 // run is the state of one Run.
 type run struct {
 	dir    string
+	root   *os.Root // dir, through which every export file is opened
 	opts   Options
 	rep    recovery.Reporter
 	c      *client
@@ -83,6 +88,9 @@ func Run(ctx context.Context, dir string, opts Options, rep recovery.Reporter) (
 	r := &run{dir: dir, opts: opts, rep: rep, kindDone: map[device.Kind]int{}, kindTotal: map[device.Kind]int{}}
 	r.sum = &Summary{DryRun: opts.DryRun, Kinds: map[device.Kind]*KindCounts{}, Problems: []ItemResult{}, Collections: []Collection{}}
 	defer func() {
+		if r.root != nil {
+			r.root.Close()
+		}
 		if r.c != nil {
 			r.sum.Requests = r.c.requests()
 		}
@@ -150,6 +158,11 @@ func Run(ctx context.Context, dir string, opts Options, rep recovery.Reporter) (
 
 func (r *run) setup(ctx context.Context) error {
 	r.c = newClient(&r.opts)
+	root, err := os.OpenRoot(r.dir)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrExport, err)
+	}
+	r.root = root
 	man, err := recovery.ReadManifest(r.dir)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrExport, err)
@@ -287,7 +300,9 @@ func (r *run) items() ([]*item, error) {
 			if !filepath.IsLocal(rel) {
 				return nil, fmt.Errorf("%w: manifest names %q outside the folder", ErrExport, o.Path)
 			}
-			it := &item{out: o, kind: k, file: filepath.Join(r.dir, rel), uid: o.UID}
+			slash := o.Path
+			it := &item{out: o, kind: k, file: filepath.Join(r.dir, rel), uid: o.UID,
+				open: func() (*os.File, error) { return r.root.Open(slash) }}
 			it.res = ItemResult{Path: o.Path, Kind: k, UID: o.UID}
 			out = append(out, it)
 		}
@@ -597,7 +612,7 @@ func (r *run) parallel(ctx context.Context, items []*item, f func(context.Contex
 
 // readChecked reads an export file and checks it against the manifest.
 func readChecked(it *item) ([]byte, error) {
-	f, err := os.Open(it.file)
+	f, err := it.open()
 	if err != nil {
 		return nil, err
 	}
