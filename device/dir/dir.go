@@ -130,11 +130,21 @@ func (h *Handset) Info() device.Info { return h.info }
 
 // Skipped returns the entries the last List passed over (symbolic links that
 // leave the folder or lead to folders, special files, folders too deep or
-// unreadable), in walk order. Hidden (dot) names are not recorded.
+// unreadable, hidden), in walk order.
 func (h *Handset) Skipped() []Skip {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return slices.Clone(h.skipped)
+}
+
+// Warnings says what the last List passed over, one line per entry, so the
+// export's summary tells the user what was not read.
+func (h *Handset) Warnings() []string {
+	var out []string
+	for _, s := range h.Skipped() {
+		out = append(out, fmt.Sprintf("dir: not read: %s: %s", s.Path, s.Reason))
+	}
+	return out
 }
 
 func (h *Handset) rootFor(op string) (*os.Root, error) {
@@ -228,12 +238,15 @@ func (w *walker) dir(rel string, depth int) error {
 	}
 	slices.SortFunc(entries, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
-			continue
-		}
 		p := e.Name()
 		if rel != "" {
 			p = rel + "/" + p
+		}
+		if strings.HasPrefix(e.Name(), ".") {
+			// Hidden: thumbnails caches, trash, system files; said, so a
+			// hidden backup the user wanted is not silently left behind.
+			w.skip(p, "hidden (the name starts with a dot)")
+			continue
 		}
 		mode := e.Type()
 		switch {

@@ -175,12 +175,14 @@ func TestList(t *testing.T) {
 		"passwd.vcf":     "outside the folder",
 		"notes/up.vnt":   "outside the folder",
 		"deep/a/b/c/d/e": "deeper than 5 folders",
+		".git":           "hidden",
+		".hidden.vcf":    "hidden",
 	} {
 		if !strings.Contains(skipped[p], reason) {
 			t.Errorf("Skipped[%q] = %q, want it to mention %q", p, skipped[p], reason)
 		}
 	}
-	if len(skipped) != 7 {
+	if len(skipped) != 9 {
 		t.Errorf("Skipped = %v", h.Skipped())
 	}
 
