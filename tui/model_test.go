@@ -451,7 +451,7 @@ func TestUpdate(t *testing.T) {
 				}
 				settle(t, m, cmd) // the blocked export sees the cancel and returns
 				// The wait command armed before the stop delivers the end.
-				deadline := time.Now().Add(2 * time.Second)
+				deadline := time.Now().Add(30 * time.Second) // a hang guard, not a timing check
 				for m.screen != screenDone && time.Now().Before(deadline) {
 					settle(t, m, nil)
 				}
