@@ -176,16 +176,50 @@ func TestParseReply(t *testing.T) {
 	}
 }
 
-func TestWritesRefused(t *testing.T) {
+// TestOnlyReadsAllowed checks the client's allowlist: commands that set
+// state (TS 27.007 / V.250), commands it has no reason to send, and reads
+// with a second command hidden behind them are refused unsent; the reads
+// sk-rescue uses go out.
+func TestOnlyReadsAllowed(t *testing.T) {
 	link := &replay{}
 	cl := at.NewClient(link, at.ClientOptions{})
-	for _, cmd := range []string{`AT+CPBW=1,"123",129,"x"`, "AT+CMGD=1", "ATD123;", `AT+CCLK="09/01/01,00:00:00"`} {
+	for _, cmd := range []string{`AT+CPBW=1,"123",129,"x"`, "AT+CMGD=1", "ATD123;", `AT+CCLK="09/01/01,00:00:00"`,
+		"AT&F", "AT&W", "AT+CRES", "AT+CSAS", `AT+CPMS="SM"`, `AT+CKPD="1"`, `AT+CALA="10:00"`, "AT+CFUN=1",
+		`AT+CPIN="1234"`, "AT+CMGR=1", "AT+CMGL", "ATE1", "ATZ;D123", "AT+CPBR=1;+CPBW=1", "AT+CPBR=1\rAT+CPBW=1",
+		"AT+CPBR=1\x1a", `AT+CPBS="SM","1234"`, `AT+CSCS="UCS2";+CMGD=1`, "AT+CPBR", "AT+CGMI?X", "ATS0=1"} {
 		if _, err := cl.Do(context.Background(), cmd); !errors.Is(err, device.ErrReadOnly) {
-			t.Errorf("%s: %v", cmd, err)
+			t.Errorf("%q: %v", cmd, err)
 		}
 	}
 	if len(link.sent) != 0 {
 		t.Errorf("sent %q", link.sent)
+	}
+	reads := []string{"AT", "ATZ", "ATE0", "ATI", "AT+CMEE=1", "AT+CGMI", "AT+CGMM", "AT+CGMR", "AT+CGSN", "AT+CBC",
+		"AT+CSCS=?", `AT+CSCS="UCS2"`, "AT+CSCS?", "AT+CPBS=?", `AT+CPBS="ME"`, `AT+CPBS="0053004D"`, "AT+CPBS?",
+		"AT+CPBR=?", "AT+CPBR=7", "AT+CPBR=1,20", "at+cpbr=1,20"}
+	for _, cmd := range reads {
+		if _, err := cl.Do(context.Background(), cmd); err != nil {
+			t.Errorf("%q: %v", cmd, err)
+		}
+	}
+	if len(link.sent) != len(reads) {
+		t.Errorf("sent %d of %d reads", len(link.sent), len(reads))
+	}
+}
+
+func TestQuoteRefusesControlCharacters(t *testing.T) {
+	cl := at.NewClient(&replay{}, at.ClientOptions{})
+	for _, s := range []string{"S\rM", "S\nM", "SM\x00", "\x1b", "SM\x1a", `S"M`} {
+		if q, err := cl.Quote(s); err == nil {
+			t.Errorf("Quote(%q) = %q", s, q)
+		}
+	}
+	cl.HexArgs, cl.Charset = true, "UCS2"
+	if _, err := cl.Quote("SM\r"); err == nil {
+		t.Error("hex quoting let a CR through")
+	}
+	if q, err := cl.Quote("SM"); err != nil || q != `"0053004D"` {
+		t.Errorf("Quote(SM) = %q, %v", q, err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -87,7 +88,9 @@ func NewClient(link device.Link, opt ClientOptions) *Client {
 func (c *Client) Commands() int { return c.cmds }
 
 // Do sends cmd ("AT+CGMI") and returns the reply. A final result other
-// than OK is a *CommandError returned with the reply.
+// than OK is a *CommandError returned with the reply. A command not on
+// the read-only allowlist (readCommands) is refused with an error
+// wrapping device.ErrReadOnly and never sent.
 func (c *Client) Do(ctx context.Context, cmd string) (Reply, error) {
 	return c.do(ctx, cmd, c.opt.Timeout)
 }
@@ -96,8 +99,8 @@ func (c *Client) do(ctx context.Context, cmd string, timeout time.Duration) (Rep
 	if c.broken != nil {
 		return Reply{}, c.broken
 	}
-	if isWrite(cmd) {
-		return Reply{}, fmt.Errorf("at: %s: %w", cmd, device.ErrReadOnly)
+	if !isRead(cmd) {
+		return Reply{}, fmt.Errorf("at: %q is not a command sk-rescue sends (it only reads): %w", cmd, device.ErrReadOnly)
 	}
 	tctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -153,16 +156,51 @@ func (c *Client) fail(ctx, tctx context.Context, cmd string, timeout time.Durati
 	return c.broken
 }
 
-// writeCommands are the command prefixes that change a phone's data or
-// settings beyond the session; the client refuses to send them.
-var writeCommands = []string{"AT+CPBW", "AT+CMGW", "AT+CMGD", "AT+CMGS", "AT+CCLK=", "AT+CSCA=", "AT+CPWD",
-	"AT+CLCK", "AT+CRSM", "AT+CSIM", "AT+CPIN=", "AT+CFUN", "AT+CMSS", "AT+SPBW", "AT+MPBW", "AT^SBNW",
-	"AT+ORGW", "AT+ORGD", "AT&W", "ATD"}
+// readCommands is the allowlist Do checks every command against, whole
+// (case-insensitive, no trailing text, so "AT+CPBR=1;+CPBW=…" or a CR
+// hidden in an argument cannot ride along). sk-rescue never changes a
+// phone, so a command not listed here is refused before it reaches the
+// link. Each entry is read-only because (3GPP TS 27.007, ITU-T V.250):
+//
+//   - AT: attention only; clears a half-typed line.
+//   - ATZ: V.250 6.1.1 resets the active settings to stored profile 0;
+//     it writes nothing stored (that is AT&W) and restores what a previous
+//     session changed — accepted practice before reading (gammu,
+//     obexftp's cable bring-up).
+//   - ATE0: echo off, for this session (V.250 6.2.4).
+//   - ATI, ATIn: identification text (V.250 6.1.3).
+//   - AT+CMEE=0|1|2, AT+CMEE?, AT+CMEE=?: error report format, this
+//     session (27.007 9.1).
+//   - AT+CGMI, +CGMM, +CGMR, +CGSN (and =?): identity reads (27.007 5.1-5.4).
+//   - AT+CBC (and =?): battery charge (27.007 8.4).
+//   - AT+CSCS?, =?, ="name": the character set strings are exchanged in,
+//     this session only (27.007 5.5); ATZ resets it.
+//   - AT+CPBS?, =?, ="mem": which phonebook later reads use (27.007
+//     8.11); choosing one to read changes no entry. (The set form may
+//     carry a password for FD; sk-rescue never sends one.)
+//   - AT+CPBR=?, AT+CPBR=n, AT+CPBR=n,m: read entries (27.007 8.12).
+//   - AT+SPBR=?, AT+SPBR=n[,m]: Samsung's multi-field phonebook read
+//     (gammu's Samsung path); its write twin AT+SPBW stays refused.
+var readCommands = []*regexp.Regexp{
+	regexp.MustCompile(`^AT$`),
+	regexp.MustCompile(`^ATZ0?$`),
+	regexp.MustCompile(`^ATE0$`),
+	regexp.MustCompile(`^ATI[0-9]?$`),
+	regexp.MustCompile(`^AT\+CMEE(=[012]|\?|=\?)$`),
+	regexp.MustCompile(`^AT\+CGM[IMR](=\?)?$`),
+	regexp.MustCompile(`^AT\+CGSN(=\?)?$`),
+	regexp.MustCompile(`^AT\+CBC(=\?)?$`),
+	regexp.MustCompile(`^AT\+CSCS(\?|=\?|="[A-Z0-9_-]{1,32}")$`),
+	regexp.MustCompile(`^AT\+CPBS(\?|=\?|="[A-Z0-9]{1,32}")$`),
+	regexp.MustCompile(`^AT\+CPBR(=\?|=[0-9]{1,6}(,[0-9]{1,6})?)$`),
+	regexp.MustCompile(`^AT\+SPBR(=\?|=[0-9]{1,6}(,[0-9]{1,6})?)$`),
+}
 
-func isWrite(cmd string) bool {
+// isRead reports whether cmd is on the allowlist.
+func isRead(cmd string) bool {
 	u := strings.ToUpper(cmd)
-	for _, p := range writeCommands {
-		if strings.HasPrefix(u, p) {
+	for _, re := range readCommands {
+		if re.MatchString(u) {
 			return true
 		}
 	}
@@ -170,12 +208,20 @@ func isWrite(cmd string) bool {
 }
 
 // Quote returns s as a string argument: quoted, and hex-encoded in the
-// negotiated charset when the phone wants that.
-func (c *Client) Quote(s string) string {
-	if c.HexArgs {
-		return `"` + EncodeHex(s, c.Charset) + `"`
+// negotiated charset when the phone wants that. It refuses a quote and
+// control characters (CR, LF, NUL, ESC, Ctrl-Z and the rest): a modem
+// ends a command at CR and Ctrl-Z sends a message, so such bytes would
+// smuggle a second command past Do's allowlist.
+func (c *Client) Quote(s string) (string, error) {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7F || r == '"' {
+			return "", fmt.Errorf("at: argument %q holds a quote or control character", s)
+		}
 	}
-	return `"` + s + `"`
+	if c.HexArgs {
+		return `"` + EncodeHex(s, c.Charset) + `"`, nil
+	}
+	return `"` + s + `"`, nil
 }
 
 // Unquote reads a string the phone returned in a control reply (a memory

@@ -28,7 +28,21 @@ type Options struct {
 	// first command; some modems ignore commands until then.
 	LineState bool
 	Interface uint16
+	// MaxBytes caps one phonebook's read; 0 means MaxPhonebookBytes.
+	MaxBytes int64
 }
+
+const (
+	// MaxPhonebookBytes caps one phonebook read, which is held in memory
+	// whole: 100,000 slots of 300 bytes are 30 MiB, more than any phone's
+	// phonebook; past 64 MiB the phone is answering with something else.
+	MaxPhonebookBytes int64 = 64 << 20
+	// MaxFailedBlocks is how many blocks in a row may fail — every slot
+	// refused even one at a time, so nothing came of them — before the
+	// read of a phonebook stops: a memory that refuses 5 blocks running
+	// is unreadable, and going on costs one command per slot.
+	MaxFailedBlocks = 5
+)
 
 // MemoryStats are the counts of one phonebook read.
 type MemoryStats struct {
@@ -196,7 +210,11 @@ func Format(charset, memory string) string {
 // selectMemory makes mem current and returns its used and total counts
 // (-1 when not reported).
 func (h *Handset) selectMemory(ctx context.Context, mem string) (used, total int, err error) {
-	if _, err := h.c.Do(ctx, "AT+CPBS="+h.c.Quote(mem)); err != nil {
+	q, err := h.c.Quote(mem)
+	if err != nil {
+		return -1, -1, err
+	}
+	if _, err := h.c.Do(ctx, "AT+CPBS="+q); err != nil {
 		return -1, -1, err
 	}
 	used, total = -1, -1
@@ -294,7 +312,25 @@ func (h *Handset) Open(ctx context.Context, it device.Item) (io.ReadCloser, erro
 	if st.Last-st.First >= 100000 {
 		return nil, fmt.Errorf("at: %s: implausible slot range %d-%d: %w", mem, st.First, st.Last, device.ErrProtocol)
 	}
+	maxBytes := h.opt.MaxBytes
+	if maxBytes <= 0 {
+		maxBytes = MaxPhonebookBytes
+	}
 	var out bytes.Buffer
+	// done is the slots answered so far, for errors that end the read.
+	done := 0
+	stop := func(why string, err error) error {
+		return fmt.Errorf("at: reading %s: %s after %d of %d slots (%d entries); nothing of it is kept: %w",
+			mem, why, done, st.Last-st.First+1, st.Read, err)
+	}
+	add := func(cmd string, r Reply) error {
+		if int64(out.Len()+len(cmd)+1+len(r.Raw)) > maxBytes {
+			return stop(fmt.Sprintf("the replies pass %d bytes", maxBytes), device.ErrProtocol)
+		}
+		writeRead(&out, cmd, r)
+		return nil
+	}
+	failedRun := 0 // blocks in a row that gave nothing but refusals
 	block := h.opt.BlockSize
 	for a := st.First; a <= st.Last; a += block {
 		b := min(a+block-1, st.Last)
@@ -305,33 +341,53 @@ func (h *Handset) Open(ctx context.Context, it device.Item) (io.ReadCloser, erro
 		r, err := h.c.do(ctx, cmd, 4*h.c.opt.Timeout)
 		if err == nil {
 			st.Read += countEntries(r)
-			writeRead(&out, cmd, r)
+			if err := add(cmd, r); err != nil {
+				return nil, err
+			}
+			done += b - a + 1
+			failedRun = 0
 			continue
 		}
 		if !IsCommandError(err) {
-			return nil, fmt.Errorf("at: reading %s: %w", mem, err)
+			return nil, stop("no answer", err)
 		}
+		failedBefore := st.Failed
 		if a == b {
 			h.slotFailed(st, err)
+		} else {
+			st.BlocksFailed++
+			for i := a; i <= b; i++ {
+				cmd := fmt.Sprintf("AT+CPBR=%d", i)
+				r, err := h.c.Do(ctx, cmd)
+				switch {
+				case err == nil:
+					n := countEntries(r)
+					if n == 0 {
+						st.Empty++
+					}
+					st.Read += n
+					if err := add(cmd, r); err != nil {
+						return nil, err
+					}
+				case IsCommandError(err):
+					h.slotFailed(st, err)
+				default:
+					return nil, stop("no answer", err)
+				}
+				done++
+			}
+		}
+		if a == b {
+			done++
+		}
+		if st.Failed-failedBefore < b-a+1 {
+			failedRun = 0
 			continue
 		}
-		st.BlocksFailed++
-		for i := a; i <= b; i++ {
-			cmd := fmt.Sprintf("AT+CPBR=%d", i)
-			r, err := h.c.Do(ctx, cmd)
-			switch {
-			case err == nil:
-				n := countEntries(r)
-				if n == 0 {
-					st.Empty++
-				}
-				st.Read += n
-				writeRead(&out, cmd, r)
-			case IsCommandError(err):
-				h.slotFailed(st, err)
-			default:
-				return nil, fmt.Errorf("at: reading %s: %w", mem, err)
-			}
+		failedRun++
+		if failedRun >= MaxFailedBlocks {
+			return nil, stop(fmt.Sprintf("the phone refused %d blocks in a row (last: %v)", failedRun, err),
+				device.ErrProtocol)
 		}
 	}
 	return io.NopCloser(bytes.NewReader(out.Bytes())), nil

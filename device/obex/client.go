@@ -247,10 +247,45 @@ func (c *Client) SetPath(ctx context.Context, name string, up bool) error {
 	return nil
 }
 
+// Limits on one GET. A phone that keeps a GET going without ever ending
+// it would otherwise hold a read open forever: every round trip has its
+// own timeout, but nothing bounded their number.
+const (
+	// MaxEmptyContinues is how many Continue responses in a row without
+	// any body bytes end a GET as a protocol error. Phones send a few
+	// (the first answer to a GET often carries only headers); 64 in a row
+	// is a phone that is stuck.
+	MaxEmptyContinues = 64
+	// LengthSlack is how many bytes beyond its Length header an object may
+	// run (one packet of the largest size sk-rescue accepts) before the
+	// GET fails: enough for a phone that counts a trailing line ending
+	// wrong, far short of a body that never ends.
+	LengthSlack = 0x4000
+	// MaxIrMCBytes caps one IrMC object (a whole phonebook or calendar):
+	// a feature phone's 2,000 contacts with photos are a few MiB, so
+	// 256 MiB is no phone's data and is a stream that does not end.
+	MaxIrMCBytes int64 = 256 << 20
+	// MaxObjectBytes caps any one object, files by folder browsing
+	// included: 4 GiB is what OBEX's 4-byte Length header can announce
+	// and more than any feature phone's memory card file (FAT32 files end
+	// at 4 GiB - 1).
+	MaxObjectBytes int64 = 4 << 30
+)
+
 // Get starts reading the object named name (none when "") of media type
-// typ (none when ""). The returned reader streams the body; closing it
-// before the end sends ABORT. Only one reader may be open at a time.
+// typ (none when ""), of at most MaxObjectBytes. The returned reader
+// streams the body; closing it before the end sends ABORT. Only one
+// reader may be open at a time.
 func (c *Client) Get(ctx context.Context, name, typ string) (*GetReader, error) {
+	return c.GetLimited(ctx, name, typ, MaxObjectBytes)
+}
+
+// GetLimited is Get for an object of at most limit bytes: more (or a
+// Length header announcing more) fails the read with an error wrapping
+// device.ErrProtocol, as do MaxEmptyContinues empty Continue responses in
+// a row and a body running past its Length header by more than
+// LengthSlack. The GET is aborted then, so the session stays usable.
+func (c *Client) GetLimited(ctx context.Context, name, typ string, limit int64) (*GetReader, error) {
 	if c.busy {
 		return nil, errors.New("obex: a GET is already in progress")
 	}
@@ -269,9 +304,13 @@ func (c *Client) Get(ctx context.Context, name, typ string) (*GetReader, error) 
 	if err != nil {
 		return nil, err
 	}
-	g := &GetReader{c: c, ctx: ctx, name: label, length: -1}
+	g := &GetReader{c: c, ctx: ctx, name: label, length: -1, limit: limit}
 	if err := g.take(resp); err != nil {
-		return nil, err
+		if IsResponse(err) {
+			return nil, err
+		}
+		g.abort()
+		return nil, fmt.Errorf("obex: GET %s: %w", label, err)
 	}
 	if !g.done {
 		c.busy = true
@@ -281,7 +320,7 @@ func (c *Client) Get(ctx context.Context, name, typ string) (*GetReader, error) 
 
 // GetBytes reads a whole object of at most limit bytes.
 func (c *Client) GetBytes(ctx context.Context, name, typ string, limit int64) ([]byte, error) {
-	g, err := c.Get(ctx, name, typ)
+	g, err := c.GetLimited(ctx, name, typ, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +345,10 @@ type GetReader struct {
 	done   bool
 	err    error
 	length int64
-	read   int64
+	read   int64 // bytes handed to the caller
+	recv   int64 // bytes received
+	limit  int64
+	empty  int // Continue responses in a row without body bytes
 }
 
 // Length is the object's size from the Length header, or -1.
@@ -320,16 +362,39 @@ func (g *GetReader) take(resp Packet) error {
 		g.done = true
 		return &ResponseError{Op: "GET", Name: g.name, Code: resp.Code}
 	}
+	n := 0
 	for _, h := range resp.Headers {
 		switch h.ID {
 		case HdrBody, HdrEndOfBody:
 			g.buf = append(g.buf, h.Data...)
+			n += len(h.Data)
 		case HdrLength:
 			g.length = int64(h.Value)
 		}
 	}
+	g.recv += int64(n)
 	if resp.Code == RespSuccess {
 		g.done = true
+	}
+	switch {
+	case g.length > g.limit:
+		return fmt.Errorf("the phone announces %d bytes, more than the %d sk-rescue accepts for one object: %w",
+			g.length, g.limit, device.ErrProtocol)
+	case g.recv > g.limit:
+		return fmt.Errorf("the phone sent more than the %d bytes sk-rescue accepts for one object: %w",
+			g.limit, device.ErrProtocol)
+	case g.length >= 0 && g.recv > g.length+LengthSlack:
+		return fmt.Errorf("the phone sent %d bytes of an object its Length header gives as %d: %w",
+			g.recv, g.length, device.ErrProtocol)
+	}
+	if resp.Code == RespContinue && n == 0 {
+		g.empty++
+		if g.empty >= MaxEmptyContinues {
+			return fmt.Errorf("the phone answered Continue %d times in a row without sending data: %w",
+				g.empty, device.ErrProtocol)
+		}
+	} else {
+		g.empty = 0
 	}
 	return nil
 }
@@ -350,7 +415,10 @@ func (g *GetReader) Read(p []byte) (int, error) {
 		}
 		resp, err := g.c.roundTrip(g.ctx, Packet{Code: OpGetFinal})
 		if err == nil {
-			err = g.take(resp)
+			if err = g.take(resp); err != nil {
+				g.buf = nil
+				g.abort() // the phone still holds the GET open
+			}
 		}
 		if err != nil {
 			if g.ctx.Err() != nil {

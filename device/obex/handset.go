@@ -272,7 +272,7 @@ func (h *Handset) openIrMC(ctx context.Context, it device.Item) (io.ReadCloser, 
 	}
 	var first error
 	for _, name := range append([]string{s.bulk}, s.alt...) {
-		g, err := h.c.Get(ctx, name, "")
+		g, err := h.c.GetLimited(ctx, name, "", MaxIrMCBytes)
 		if err == nil {
 			return g, nil
 		}

@@ -23,6 +23,9 @@ type ATQuirks struct {
 	// with +CME ERROR: 100; reading BadSlot alone is refused too (it is
 	// empty); every other slot reads fine one at a time.
 	FailBlock bool
+	// FailME: the phone memory is unreadable, every AT+CPBR while ME is
+	// selected (block or single slot) is refused with +CME ERROR: 100.
+	FailME bool
 }
 
 // ATResponder is the phone's modem.
@@ -121,8 +124,67 @@ func (r *ATResponder) reply(ctx context.Context, dev *sim.DeviceEnd, cmd string)
 	return nil
 }
 
-// writes are the commands that would modify a real phone.
-var writes = []string{"+CPBW", "+CMGW", "+CMGD", "+CMGS", "+CCLK=", "+CSCA=", "+CPWD", "+CLCK", "+CRSM", "+CFUN", "&W", "D"}
+// The simulator's own idea of which commands leave a real phone as it
+// was, written from 3GPP TS 27.007 and ITU-T V.250 and on purpose not
+// shared with device/at: if the client wrongly allowed a command, a shared
+// table would agree with it. A command counts as read-only only when it
+// is listed here in the form sent (V.250: "AT+X" action, "AT+X?" read,
+// "AT+X=?" test, "AT+X=…" set); everything else counts as mutating.
+var readOnly = map[string]string{
+	// name: the forms that only read, from "a" action, "r" read, "t" test,
+	// "s" set.
+	"":      "a",   // AT: attention
+	"Z":     "a",   // V.250 6.1.1: reset to profile 0, volatile settings only
+	"E0":    "a",   // V.250 6.2.4: echo, this session
+	"E1":    "a",   //
+	"I":     "a",   // V.250 6.1.3: identification
+	"+CMEE": "rts", // 27.007 9.1: error reporting, this session
+	"+CGMI": "at",  // 27.007 5.1-5.4: identity
+	"+CGMM": "at",  //
+	"+CGMR": "at",  //
+	"+CGSN": "at",  //
+	"+GMI":  "a",   // V.250 6.1.4-6.1.6
+	"+GMM":  "a",   //
+	"+GMR":  "a",   //
+	"+CBC":  "at",  // 27.007 8.4: battery charge
+	"+CSCS": "rts", // 27.007 5.5: TE character set, this session
+	"+CPBS": "rts", // 27.007 8.11: select a phonebook to read, this session
+	"+CPBR": "ts",  // 27.007 8.12: read entries
+	"+CPBF": "ts",  // 27.007 8.13: find entries
+	"+CNUM": "a",   // 27.007 7.1: own numbers
+	"+CSQ":  "at",  // 27.007 8.5: signal quality
+	"+CPAS": "at",  // 27.007 8.1: activity status
+	"+CREG": "r",   // 27.007 7.2 (set changes unsolicited codes)
+}
+
+// Examples of what counts as mutating, for the reader (none of these is
+// listed above): +CPBW, +CMGW, +CMGD, +CMGS, +CMSS, D (dial), +CCLK=,
+// +CALA, &F, &W, +CRES, +CSAS, +CPMS=, +CKPD, +CFUN=, +CPIN=, +CLCK,
+// +CPWD, +CRSM, +CSIM, +CSCA=; and +CMGR/+CMGL, which mark unread
+// messages read.
+
+// mutating reports whether the command body (after "AT") would count as
+// changing a real phone.
+func mutating(body string) bool {
+	ub := strings.ToUpper(body)
+	name, form := ub, "a"
+	switch {
+	case strings.HasSuffix(ub, "=?"):
+		name, form = ub[:len(ub)-2], "t"
+	case strings.Contains(ub, "="):
+		name, form = ub[:strings.IndexByte(ub, '=')], "s"
+	case strings.HasSuffix(ub, "?"):
+		name, form = ub[:len(ub)-1], "r"
+	}
+	if len(name) == 2 && name[0] == 'I' && name[1] >= '0' && name[1] <= '9' {
+		name = "I"
+	}
+	if strings.ContainsAny(body, ";\r\n\x00\x1a\x1b") {
+		return true // concatenated or hidden commands
+	}
+	forms, ok := readOnly[name]
+	return !ok || !strings.Contains(forms, form)
+}
 
 // str reads a string argument: quoted, hex-encoded when the phone wants.
 func (r *ATResponder) str(arg string) (string, bool) {
@@ -205,11 +267,9 @@ func (r *ATResponder) exec(cmd string) (lines []string, final string) {
 	}
 	r.cmds[strings.ToUpper(name)]++
 	ub := strings.ToUpper(body)
-	for _, w := range writes {
-		if strings.HasPrefix(ub, w) {
-			r.mutating++
-			return nil, "+CME ERROR: 3"
-		}
+	if mutating(body) {
+		r.mutating++
+		return nil, "+CME ERROR: 3"
 	}
 	switch {
 	case ub == "":
@@ -283,6 +343,9 @@ func (r *ATResponder) cpbr(args string) ([]string, string) {
 	}
 	if err1 != nil || err2 != nil || lo < 1 || hi > total || hi < lo {
 		return nil, "+CME ERROR: 21"
+	}
+	if r.q.FailME && r.memory == "ME" {
+		return nil, "+CME ERROR: 100"
 	}
 	bad := r.d.BadSlot()
 	if r.q.FailBlock && r.memory == "SM" && lo <= bad && bad <= hi {

@@ -14,8 +14,10 @@
 //   - battery 64 %.
 //
 // Everything is deterministic. Both responders count every request and
-// every one that would have modified a real phone (PUT, a SETPATH that may
-// create, AT+CPBW and other write commands), and refuse the latter.
+// every one that would have modified a real phone, judged by tables of
+// their own (not device/obex's or device/at's rules): any OBEX request but
+// CONNECT, DISCONNECT, GET, ABORT and a SETPATH that may not create, any
+// AT command not known to be read-only; they refuse the AT ones.
 package featurephone
 
 import (
@@ -58,10 +60,21 @@ type Params struct {
 	Battery int
 	// Latency (latency=1) charges 1 ms per command turnaround.
 	Latency bool
+	// EmptyContinue (emptycontinue=1) answers GET telecom/pb.vcf with
+	// Continue and no body, forever.
+	EmptyContinue bool
+	// OverLength (overlength=1) sends telecom/pb.vcf's body on and on past
+	// its Length header.
+	OverLength bool
+	// NoLength (nolength=1) sends no Length header.
+	NoLength bool
+	// FailME (failme=1) refuses every AT read of the phone memory.
+	FailME bool
 }
 
 // Keys are the accepted parameter names.
-var Keys = []string{"refusebulk", "failblock", "hexargs", "split", "busy", "battery", "latency"}
+var Keys = []string{"refusebulk", "failblock", "hexargs", "split", "busy", "battery", "latency",
+	"emptycontinue", "overlength", "nolength", "failme"}
 
 // ParseParams reads the selector's parameters.
 func ParseParams(sel device.Selector) (Params, error) {
@@ -100,6 +113,14 @@ func ParseParams(sel device.Selector) (Params, error) {
 			p.Split, err = flag()
 		case "latency":
 			p.Latency, err = flag()
+		case "emptycontinue":
+			p.EmptyContinue, err = flag()
+		case "overlength":
+			p.OverLength, err = flag()
+		case "nolength":
+			p.NoLength, err = flag()
+		case "failme":
+			p.FailME, err = flag()
 		case "busy", "battery":
 			n, e := strconv.Atoi(v)
 			if e != nil || n < 0 || (k == "battery" && n > 100) || n > 1000 {
@@ -152,8 +173,9 @@ func Start(p Params) *Phone {
 		m.Latency = time.Millisecond
 	}
 	ph := &Phone{Data: d, Params: p,
-		OBEX: NewOBEXResponder(d, OBEXQuirks{RefuseBulk: p.RefuseBulk, Busy: p.Busy, Split: p.Split}),
-		AT:   NewATResponder(d, ATQuirks{HexArgs: p.HexArgs, FailBlock: p.FailBlock}, p.Battery)}
+		OBEX: NewOBEXResponder(d, OBEXQuirks{RefuseBulk: p.RefuseBulk, Busy: p.Busy, Split: p.Split,
+			EmptyContinue: p.EmptyContinue, OverLength: p.OverLength, NoLength: p.NoLength}),
+		AT: NewATResponder(d, ATQuirks{HexArgs: p.HexArgs, FailBlock: p.FailBlock, FailME: p.FailME}, p.Battery)}
 	var obexDev, atDev *sim.DeviceEnd
 	ph.OBEXLink, obexDev = sim.NewLink(m)
 	ph.ATLink, atDev = sim.NewLink(m)

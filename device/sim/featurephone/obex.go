@@ -30,6 +30,18 @@ type OBEXQuirks struct {
 	// MaxPacket is the largest packet the phone sends or accepts; 0 means
 	// 2048.
 	MaxPacket uint16
+	// EmptyContinue answers every GET of telecom/pb.vcf, and every GET
+	// continuing it, with Continue and no body: a phone stuck in the
+	// middle of an object, until the host sends ABORT.
+	EmptyContinue bool
+	// OverLength serves telecom/pb.vcf with a Length header giving its
+	// true size but a body that never ends (the phonebook over and over),
+	// until the host sends ABORT.
+	OverLength bool
+	// NoLength leaves the Length header out of every GET's first
+	// response; with OverLength only the host's own size cap ends the
+	// phonebook.
+	NoLength bool
 }
 
 // OBEXResponder serves the phone's IrMC and folder-browsing services.
@@ -102,8 +114,10 @@ func (r *OBEXResponder) dir(p string) *node {
 }
 
 // Stats returns the requests per opcode, the GETs per object name, and how
-// many requests would have modified a real phone (PUT, SETPATH that may
-// create); sk-rescue's tests assert the last is 0.
+// many requests would have modified a real phone (anything but CONNECT,
+// DISCONNECT, GET, ABORT and a SETPATH that may not create, by the
+// simulator's own decoding; see classify); sk-rescue's tests assert the
+// last is 0.
 func (r *OBEXResponder) Stats() (ops map[byte]int, gets map[string]int, mutating int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -136,6 +150,8 @@ type session struct {
 	cwd     string
 	pending []byte // body of a GET in progress
 	started bool
+	endless []byte // OverLength: the body served again whenever pending runs out
+	stuck   bool   // EmptyContinue: the GET in progress never sends a byte
 }
 
 // Serve answers the host on dev until the link closes or ctx ends.
@@ -148,6 +164,7 @@ func (r *OBEXResponder) Serve(ctx context.Context, dev *sim.DeviceEnd) error {
 		if err != nil {
 			return err
 		}
+		r.classify(raw)
 		req, err := obex.ParseRequest(raw)
 		var resp obex.Packet
 		if err != nil {
@@ -189,20 +206,56 @@ func (r *OBEXResponder) send(ctx context.Context, dev *sim.DeviceEnd, b []byte) 
 	return nil
 }
 
-func (r *OBEXResponder) count(op byte, mutating bool) {
+// The simulator's own reading of a request, from IrOBEX 1.5 §3.3 and not
+// from device/obex's constants, so that a client bug the codec shares
+// cannot hide itself: the read-only requests are CONNECT, DISCONNECT,
+// GET, ABORT, and SETPATH with flags bit 1 ("don't create") set. Anything
+// else — PUT (0x02/0x82, a DELETE being a PUT without a body), SETPATH
+// that may create a folder, ACTION (0x06/0x86: copy, move, set
+// permissions), SESSION (0x87), an opcode the simulator does not know —
+// counts as mutating.
+const (
+	simConnect    = 0x80
+	simDisconnect = 0x81
+	simGet        = 0x03
+	simGetFinal   = 0x83
+	simSetPath    = 0x85
+	simAbort      = 0xFF
+	simNoCreate   = 0x02 // SETPATH flags bit 1
+)
+
+// classify counts raw as mutating unless the simulator knows it is a read.
+func (r *OBEXResponder) classify(raw []byte) {
+	readOnly := false
+	if len(raw) >= 3 {
+		switch raw[0] {
+		case simConnect, simDisconnect, simGet, simGetFinal, simAbort:
+			readOnly = true
+		case simSetPath:
+			// opcode, length (2), flags, constants
+			readOnly = len(raw) >= 5 && raw[3]&simNoCreate != 0
+		}
+	}
+	if !readOnly {
+		r.mu.Lock()
+		r.mutating++
+		r.mu.Unlock()
+	}
+}
+
+// count records a request per opcode; classify alone decides whether it
+// was mutating.
+func (r *OBEXResponder) count(op byte) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.ops[op]++
-	if mutating {
-		r.mutating++
-	}
 }
 
 func (r *OBEXResponder) handle(s *session, req obex.Packet, nextID *uint32) obex.Packet {
 	op := req.Code
 	switch op {
 	case obex.OpConnect:
-		r.count(op, false)
+		r.count(op)
 		target := "inbox"
 		if h, ok := req.Header(obex.HdrTarget); ok {
 			switch {
@@ -226,39 +279,38 @@ func (r *OBEXResponder) handle(s *session, req obex.Packet, nextID *uint32) obex
 		}
 		return resp
 	case obex.OpDisconnect:
-		r.count(op, false)
+		r.count(op)
 		*s = session{max: 255, cwd: "/"}
 		return obex.Packet{Code: obex.RespSuccess}
 	case obex.OpAbort:
-		r.count(op, false)
-		s.pending, s.started = nil, false
+		r.count(op)
+		s.pending, s.started, s.endless, s.stuck = nil, false, nil, false
 		return obex.Packet{Code: obex.RespSuccess}
 	case obex.OpPut, obex.OpPutFinal:
-		r.count(op, true)
+		r.count(op)
 		return obex.Packet{Code: obex.RespForbidden}
 	}
 	if s.target == "" {
-		r.count(op, op == obex.OpSetPath && len(req.Prefix) > 0 && req.Prefix[0]&obex.SetPathNoCreate == 0)
+		r.count(op)
 		return obex.Packet{Code: obex.RespForbidden}
 	}
 	if h, ok := req.Header(obex.HdrConnectionID); !ok || h.Value != s.connID {
-		r.count(op, false)
+		r.count(op)
 		return obex.Packet{Code: obex.RespServiceUnavailable}
 	}
 	switch op {
 	case obex.OpSetPath:
 		flags := req.Prefix[0]
-		create := flags&obex.SetPathNoCreate == 0
-		r.count(op, create)
-		if create {
+		r.count(op)
+		if flags&obex.SetPathNoCreate == 0 {
 			return obex.Packet{Code: obex.RespForbidden}
 		}
 		return r.setPath(s, req, flags)
 	case obex.OpGet, obex.OpGetFinal:
-		r.count(op, false)
+		r.count(op)
 		return r.get(s, req)
 	}
-	r.count(op, false)
+	r.count(op)
 	return obex.Packet{Code: obex.RespNotImplemented}
 }
 
@@ -314,14 +366,30 @@ func (r *OBEXResponder) get(s *session, req obex.Packet) obex.Packet {
 			s.started, s.pending = false, nil
 			return obex.Packet{Code: code}
 		}
-		s.started, s.pending = true, data
-		return r.chunk(s, []obex.Header{obex.U32(obex.HdrLength, uint32(len(data)))})
+		s.started, s.pending, s.endless, s.stuck = true, data, nil, false
+		if s.target == "irmc" && name == "telecom/pb.vcf" {
+			if r.q.OverLength {
+				s.endless = data
+			}
+			s.stuck = r.q.EmptyContinue
+		}
+		var hs []obex.Header
+		if !r.q.NoLength {
+			hs = append(hs, obex.U32(obex.HdrLength, uint32(len(data))))
+		}
+		return r.chunk(s, hs)
 	}
 	return r.chunk(s, nil)
 }
 
 // chunk sends as much of the pending body as fits one packet.
 func (r *OBEXResponder) chunk(s *session, hs []obex.Header) obex.Packet {
+	if s.stuck {
+		return obex.Packet{Code: obex.RespContinue, Headers: hs}
+	}
+	if len(s.pending) == 0 && s.endless != nil {
+		s.pending = s.endless
+	}
 	room := s.max - 3 - 3
 	for _, h := range hs {
 		_ = h
@@ -330,7 +398,7 @@ func (r *OBEXResponder) chunk(s *session, hs []obex.Header) obex.Packet {
 	n := min(len(s.pending), room)
 	body := s.pending[:n]
 	s.pending = s.pending[n:]
-	if len(s.pending) == 0 {
+	if len(s.pending) == 0 && s.endless == nil {
 		s.started = false
 		return obex.Packet{Code: obex.RespSuccess, Headers: append(hs, obex.Bytes(obex.HdrEndOfBody, body))}
 	}

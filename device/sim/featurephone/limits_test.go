@@ -1,0 +1,260 @@
+package featurephone_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sk-rescue/sk-rescue/device"
+	"github.com/sk-rescue/sk-rescue/device/at"
+	"github.com/sk-rescue/sk-rescue/device/composite"
+	"github.com/sk-rescue/sk-rescue/device/obex"
+	"github.com/sk-rescue/sk-rescue/device/sim/featurephone"
+)
+
+// readWithin reads it whole in a goroutine and returns the error; the
+// bound only turns a hang into a failure, it asserts no timing.
+func readWithin(t *testing.T, h device.Handset, it device.Item) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		rc, err := h.Open(context.Background(), it)
+		if err == nil {
+			_, err = io.ReadAll(rc)
+			rc.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(60 * time.Second):
+		t.Fatalf("%s: the read hangs", it.ID)
+		return nil
+	}
+}
+
+func obexPart(h device.Handset) *obex.Handset {
+	return h.(*composite.Handset).Parts()[0].Handset.(*obex.Handset)
+}
+
+func atPart(h device.Handset) *at.Handset {
+	return h.(*composite.Handset).Parts()[1].Handset.(*at.Handset)
+}
+
+// TestEndlessEmptyContinue: a phone that answers Continue with no body
+// for ever ends the GET with a protocol error after MaxEmptyContinues,
+// and the session still reads the next object (the GET was aborted).
+func TestEndlessEmptyContinue(t *testing.T) {
+	h, ph := open(t, "sim:featurephone?emptycontinue=1")
+	items, err := obexPart(h).List(context.Background(), device.KindContact, device.KindNote)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = readWithin(t, obexPart(h), items[0])
+	if !errors.Is(err, device.ErrProtocol) || !strings.Contains(err.Error(), "Continue 64 times in a row") {
+		t.Fatalf("err = %v, want a protocol error about empty Continues", err)
+	}
+	if ops, _, _ := ph.OBEX.Stats(); ops[obex.OpGetFinal] > obex.MaxEmptyContinues+10 {
+		t.Errorf("%d GETs for one object", ops[obex.OpGetFinal])
+	}
+	if err := readWithin(t, obexPart(h), items[1]); err != nil {
+		t.Errorf("notes after the aborted GET: %v", err)
+	}
+}
+
+// TestBodyLongerThanLength: a body that runs on past its Length header
+// fails once it passes Length + LengthSlack.
+func TestBodyLongerThanLength(t *testing.T) {
+	h, ph := open(t, "sim:featurephone?overlength=1")
+	items, err := obexPart(h).List(context.Background(), device.KindContact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = readWithin(t, obexPart(h), items[0])
+	if !errors.Is(err, device.ErrProtocol) || !strings.Contains(err.Error(), "Length header gives as") {
+		t.Fatalf("err = %v, want a protocol error about the Length header", err)
+	}
+	_ = ph
+}
+
+// TestObjectSizeCap: with no Length header only the size cap ends an
+// endless body.
+func TestObjectSizeCap(t *testing.T) {
+	h, _ := open(t, "sim:featurephone?overlength=1&nolength=1")
+	c := obexPart(h).Client()
+	ctx := context.Background()
+	if err := c.Connect(ctx, obex.TargetIrMC); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		g, err := c.GetLimited(ctx, "telecom/pb.vcf", "", 64<<10)
+		if err == nil {
+			_, err = io.ReadAll(g)
+			g.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, device.ErrProtocol) || !strings.Contains(err.Error(), "more than the 65536 bytes") {
+			t.Fatalf("err = %v, want a protocol error about the size cap", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the read hangs")
+	}
+}
+
+// TestUnreadableMemoryStops: a memory refusing every read stops after
+// MaxFailedBlocks blocks, saying how far it got, instead of asking for
+// each of its 500 slots one at a time.
+func TestUnreadableMemoryStops(t *testing.T) {
+	h, ph := open(t, "sim:featurephone?failme=1")
+	a := atPart(h)
+	items, err := a.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var me device.Item
+	for _, it := range items {
+		if it.ID == "ME" {
+			me = it
+		}
+	}
+	err = readWithin(t, a, me)
+	if !errors.Is(err, device.ErrProtocol) || !strings.Contains(err.Error(), "refused 5 blocks in a row") ||
+		!strings.Contains(err.Error(), "after 100 of 500 slots") {
+		t.Fatalf("err = %v", err)
+	}
+	cmds, _ := ph.AT.Stats()
+	if n := cmds["+CPBR"]; n > 5*21+1 {
+		t.Errorf("%d AT+CPBR commands for an unreadable memory", n)
+	}
+	// The SIM still reads.
+	for _, it := range items {
+		if it.ID == "SM" {
+			if err := readWithin(t, a, it); err != nil {
+				t.Errorf("SM: %v", err)
+			}
+		}
+	}
+}
+
+// TestPhonebookSizeCap: a phonebook whose replies pass MaxBytes fails
+// with the slots read so far instead of growing in memory.
+func TestPhonebookSizeCap(t *testing.T) {
+	s, err := device.ParseSelector("sim:featurephone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, ph, err := featurephone.OpenWith(context.Background(), s, featurephone.Options{
+		AT: at.Options{MaxBytes: 4000, Client: at.ClientOptions{Timeout: 3 * time.Second}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	a := atPart(h)
+	items, err := a.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = readWithin(t, a, items[0])
+	if !errors.Is(err, device.ErrProtocol) || !strings.Contains(err.Error(), "pass 4000 bytes") ||
+		!strings.Contains(err.Error(), "slots") {
+		t.Fatalf("err = %v", err)
+	}
+	if m := ph.Mutating(); m != 0 {
+		t.Errorf("%d mutating requests", m)
+	}
+}
+
+// TestSimulatorJudgesMutationItself sends requests straight down the
+// links, past the clients' own checks, and checks the simulator's count
+// comes from its own tables: every setting or unknown command counts, the
+// reads do not.
+func TestSimulatorJudgesMutationItself(t *testing.T) {
+	ph := featurephone.Start(featurephone.Params{Battery: 64})
+	defer ph.ATLink.Close()
+	defer ph.OBEXLink.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	send := func(cmd string) {
+		t.Helper()
+		if _, err := ph.ATLink.Write(ctx, []byte(cmd+"\r")); err != nil {
+			t.Fatal(err)
+		}
+		var buf []byte
+		chunk := make([]byte, 4096)
+		for {
+			if _, _, complete, err := at.ParseReply(buf, cmd); err != nil || complete {
+				return
+			}
+			n, err := ph.ATLink.Read(ctx, chunk)
+			if err != nil {
+				t.Fatalf("%s: %v", cmd, err)
+			}
+			buf = append(buf, chunk[:n]...)
+		}
+	}
+	for _, cmd := range []string{"AT", "ATZ", "ATE0", "AT+CMEE=1", "AT+CGMI", "AT+CBC", "AT+CSCS=?", `AT+CSCS="UCS2"`,
+		"AT+CSCS?", "AT+CPBS=?", `AT+CPBS="ME"`, "AT+CPBS?", "AT+CPBR=?", "AT+CPBR=1,20", "AT+CPBR=3"} {
+		send(cmd)
+	}
+	if _, m := ph.AT.Stats(); m != 0 {
+		t.Fatalf("reads counted as mutating: %d", m)
+	}
+	writes := []string{`AT+CPBW=1,"1",129,"x"`, "AT+CMGW", "AT+CMGD=1", "AT+CMGS=1", "ATD123;", `AT+CCLK="09/01/01,00:00:00"`,
+		"AT&F", "AT&W", "AT+CRES", "AT+CSAS", `AT+CPMS="SM"`, `AT+CKPD="1"`, `AT+CALA="10:00"`, "AT+CFUN=1",
+		`AT+CPIN="1234"`, "AT+CMGR=1", "AT+XYZZY", "ATS0=1", "AT+CGMI=1", "AT+CPBR=1;+CPBW=1"}
+	for _, cmd := range writes {
+		send(cmd)
+	}
+	if _, m := ph.AT.Stats(); m != len(writes) {
+		t.Errorf("AT: %d of %d setting or unknown commands counted as mutating", m, len(writes))
+	}
+
+	// OBEX: raw packets, decoded by the simulator alone.
+	pr := obex.NewPacketReader(ph.OBEXLink, ph.OBEXLink.MaxPacketSize())
+	rt := func(b []byte) {
+		t.Helper()
+		if err := obex.WritePacket(ctx, ph.OBEXLink, ph.OBEXLink.MaxPacketSize(), b); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := pr.Next(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reads := [][]byte{
+		{0x80, 0x00, 0x07, 0x10, 0x00, 0x08, 0x00}, // CONNECT
+		{0x85, 0x00, 0x05, 0x02, 0x00},             // SETPATH, don't create
+		{0x85, 0x00, 0x05, 0x03, 0x00},             // SETPATH .., don't create
+		{0x83, 0x00, 0x03},                         // GET
+		{0xFF, 0x00, 0x03},                         // ABORT
+		{0x81, 0x00, 0x03},                         // DISCONNECT
+	}
+	for _, b := range reads {
+		rt(b)
+	}
+	if _, _, m := ph.OBEX.Stats(); m != 0 {
+		t.Fatalf("OBEX reads counted as mutating: %d", m)
+	}
+	muts := [][]byte{
+		{0x82, 0x00, 0x03},             // PUT final without body: DELETE
+		{0x02, 0x00, 0x03},             // PUT
+		{0x85, 0x00, 0x05, 0x00, 0x00}, // SETPATH that may create
+		{0x86, 0x00, 0x03},             // ACTION
+		{0x87, 0x00, 0x03},             // SESSION
+		{0x04, 0x00, 0x03},             // unknown
+	}
+	for _, b := range muts {
+		rt(b)
+	}
+	if _, _, m := ph.OBEX.Stats(); m != len(muts) {
+		t.Errorf("OBEX: %d of %d mutating requests counted", m, len(muts))
+	}
+}
