@@ -298,7 +298,7 @@ func (m *Model) viewInventory(w int) []string {
 			}
 			line = fmt.Sprintf("%s %-11s %s", box, kindLabel(k), none)
 		} else {
-			size := humanBytes(ki.Bytes)
+			size := HumanBytes(ki.Bytes)
 			if ki.Unsized == ki.Items {
 				size = "size unknown"
 			}
@@ -362,7 +362,7 @@ func (m *Model) viewExport(w int) []string {
 		detail += " · " + bytesOf(ev.Bytes, ev.TotalBytes)
 	}
 	if ev.Stage == recovery.StageFetch && ev.Done < ev.Total && elapsed >= 500*time.Millisecond && ev.Bytes > 0 {
-		detail += " · " + humanBytes(int64(float64(ev.Bytes)/elapsed.Seconds())) + "/s"
+		detail += " · " + HumanBytes(int64(float64(ev.Bytes)/elapsed.Seconds())) + "/s"
 		if left, ok := m.timeLeft(); ok {
 			detail += " · " + humanDuration(left) + " left"
 		}
@@ -456,9 +456,9 @@ func barLine(label string, frac float64, detail string, w, bw int) []string {
 // bytesOf is "10.0/30.0 MiB", or "512.0 KiB/30.0 MiB" across units.
 func bytesOf(n, total int64) string {
 	if total <= 0 {
-		return humanBytes(n)
+		return HumanBytes(n)
 	}
-	a, b := humanBytes(n), humanBytes(total)
+	a, b := HumanBytes(n), HumanBytes(total)
 	ua, ub := a[strings.LastIndexByte(a, ' '):], b[strings.LastIndexByte(b, ' '):]
 	if ua == ub {
 		return strings.TrimSuffix(a, ua) + "/" + b
@@ -511,7 +511,9 @@ func humanDuration(d time.Duration) string {
 	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
-func humanBytes(n int64) string {
+// HumanBytes formats a byte count for people: "22.5 MiB". The command
+// line's plain output uses it too, so both speak alike.
+func HumanBytes(n int64) string {
 	switch {
 	case n >= 1<<30:
 		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
@@ -576,7 +578,7 @@ func (m *Model) viewDone(w int) []string {
 		counts = []string{"nothing (the phone held none of the kinds asked for)"}
 	}
 	out = append(out, para(strings.Join(counts, " · "), w, 2, stStep.Render)...)
-	line := fmt.Sprintf("%d items, %s", s.Items, humanBytes(s.Bytes))
+	line := fmt.Sprintf("%d items, %s", s.Items, HumanBytes(s.Bytes))
 	if s.Resumed > 0 {
 		line += fmt.Sprintf(" (%d were already in the folder from an earlier run)", s.Resumed)
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/sk-rescue/sk-rescue/device"
 	"github.com/sk-rescue/sk-rescue/recovery"
+	"github.com/sk-rescue/sk-rescue/tui"
 )
 
 // version is the tool version written into manifests.
@@ -121,6 +122,15 @@ Try it without a phone:  sk-rescue export --all --device sim --out rescued`,
 		"never detach a kernel driver from the phone's interface (for umockdev replays, or when another driver must stay bound)")
 	root.AddCommand(newDevicesCmd(e), newExportCmd(e), newVerifyCmd(e), newUploadCmd(e), newTUICmd(e))
 	return root
+}
+
+// result prints v as JSON on stdout with --json, else calls human.
+func (e *env) result(asJSON bool, v any, human func()) error {
+	if asJSON {
+		return e.printJSON(v)
+	}
+	human()
+	return nil
 }
 
 // printJSON writes v as indented JSON on stdout.
@@ -235,12 +245,8 @@ func newExportCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				if err := e.printJSON(sum); err != nil {
-					return err
-				}
-			} else {
-				printExportSummary(e.stderr, sum)
+			if err := e.result(asJSON, sum, func() { printExportSummary(e.stderr, sum) }); err != nil {
+				return err
 			}
 			if code := sum.ExitCode(); code != exitOK {
 				return exitError{code}
@@ -273,7 +279,7 @@ func printExportSummary(w io.Writer, s *recovery.Summary) {
 			fmt.Fprintf(w, "  %-8s %d\n", k+"s", n)
 		}
 	}
-	fmt.Fprintf(w, "  %d items, %s read from the handset", s.Items, humanBytes(s.Bytes))
+	fmt.Fprintf(w, "  %d items, %s read from the handset", s.Items, tui.HumanBytes(s.Bytes))
 	if s.Resumed > 0 {
 		fmt.Fprintf(w, " (%d already in the folder from an earlier run)", s.Resumed)
 	}
@@ -309,7 +315,7 @@ func newVerifyCmd(e *env) *cobra.Command {
 					return err
 				}
 			} else if res.OK {
-				fmt.Fprintf(e.stdout, "OK: %d files, %s, all match the manifest.\n", res.Files, humanBytes(res.Bytes))
+				fmt.Fprintf(e.stdout, "OK: %d files, %s, all match the manifest.\n", res.Files, tui.HumanBytes(res.Bytes))
 			} else {
 				fmt.Fprintf(e.stdout, "FAILED: %d of the files the manifest names do not match:\n", len(res.Problems))
 				for _, p := range res.Problems {
@@ -325,16 +331,4 @@ func newVerifyCmd(e *env) *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON on stdout")
 	return cmd
-}
-
-func humanBytes(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
 }

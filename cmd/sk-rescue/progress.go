@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/sk-rescue/sk-rescue/recovery"
+	"github.com/sk-rescue/sk-rescue/tui"
 )
 
 // progress renders recovery events on stderr: a redrawn bar on a terminal,
@@ -50,9 +51,9 @@ func progressLine(ev recovery.Event) string {
 	case recovery.StageList:
 		return "listing the handset…"
 	case recovery.StageFetch:
-		s := fmt.Sprintf("fetch: %d/%d items, %s", ev.Done, ev.Total, humanBytes(ev.Bytes))
+		s := fmt.Sprintf("fetch: %d/%d items, %s", ev.Done, ev.Total, tui.HumanBytes(ev.Bytes))
 		if ev.TotalBytes > 0 {
-			s += " of " + humanBytes(ev.TotalBytes)
+			s += " of " + tui.HumanBytes(ev.TotalBytes)
 		}
 		if ev.Battery >= 0 {
 			s += fmt.Sprintf(", battery %d%%", ev.Battery)

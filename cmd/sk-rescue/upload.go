@@ -71,12 +71,8 @@ command line, and never printed, logged or written to the journal.`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
-				if err := e.printJSON(sum); err != nil {
-					return err
-				}
-			} else {
-				printUploadSummary(e.stdout, sum)
+			if err := e.result(asJSON, sum, func() { printUploadSummary(e.stdout, sum) }); err != nil {
+				return err
 			}
 			if !sum.Clean() {
 				return exitError{exitPartial}
