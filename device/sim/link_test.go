@@ -104,10 +104,11 @@ func TestLinkBandwidthAndLatency(t *testing.T) {
 	}
 	el := time.Since(start)
 	want := 5*time.Millisecond + time.Duration(float64(total)/40e6*float64(time.Second))
-	// Never faster than the bus; the upper bound is loose for loaded CI
-	// machines and -race.
-	if el < want || el > 3*want {
-		t.Errorf("2 MiB took %v, want about %v", el, want)
+	// The model's property is that the bus is never faster than it says;
+	// how much slower a loaded machine makes it is for the benchmarks
+	// (device/mtp BenchmarkPull*), not for a pass/fail test.
+	if el < want {
+		t.Errorf("2 MiB took %v, less than the model's %v", el, want)
 	}
 	if c := host.Counters(); c.Turnarounds != 1 || c.InBytes != 2<<20 || c.OutBytes != 12 {
 		t.Errorf("counters %+v", c)
