@@ -60,9 +60,19 @@ func IsResponse(err error, codes ...uint16) bool {
 	return len(codes) == 0
 }
 
-// ReadBufferSize is the size of the client's bulk IN reads: large, so a
-// data phase moves in few transfers, and a multiple of every packet size.
+// ReadBufferSize is the size of the client's bulk IN reads in the body
+// of a long data phase: large, so it moves in few transfers, and a
+// multiple of every packet size.
 const ReadBufferSize = 1 << 20
+
+// FirstReadSize bounds the first read of a transaction (a response, or a
+// data container's header and first bytes) and every response read. A
+// bulk read costs libusb one 16 KiB URB per 16 KiB of buffer on a
+// controller without scatter-gather, all submitted and then cancelled at
+// the short packet, so a 1 MiB buffer for a 12-byte response is 64 URBs
+// (USB lab, docs/BENCHMARKS.md). Later reads are sized to what the
+// container still holds, up to ReadBufferSize.
+const FirstReadSize = 16 << 10
 
 // maxDataset bounds a dataset the client holds in memory (a listing of
 // every object, say); objects are streamed and never bounded.
@@ -86,6 +96,7 @@ type Client struct {
 
 	mu       sync.Mutex
 	buf      []byte
+	small    int // FirstReadSize rounded down to packets
 	tid      uint32
 	session  uint32
 	dirty    bool // a transaction was abandoned: drain before the next
@@ -100,7 +111,7 @@ func NewClient(link device.Link) *Client {
 		mps = 512
 	}
 	return &Client{link: link, mps: mps, Timeout: DefaultTimeout, ListTimeout: DefaultListTimeout,
-		buf: make([]byte, ReadBufferSize-ReadBufferSize%mps)}
+		buf: make([]byte, ReadBufferSize-ReadBufferSize%mps), small: max(mps, FirstReadSize-FirstReadSize%mps)}
 }
 
 // Transactions returns how many transactions the client has started.
@@ -229,7 +240,7 @@ func (c *Client) receive(ctx context.Context, op uint16, tid uint32, w io.Writer
 	var err error
 	// Skip stray ZLPs or junk bytes left by the previous transaction.
 	for tries := 0; ; tries++ {
-		n, err = c.transfer(ctx, op, false, buf)
+		n, err = c.transfer(ctx, op, false, buf[:c.small])
 		if err != nil {
 			return Container{}, err
 		}
@@ -278,17 +289,24 @@ func (c *Client) receive(ctx context.Context, op uint16, tid uint32, w io.Writer
 		surplus = chunk[k:]
 	}
 	got := int64(len(chunk)) - int64(len(surplus))
-	ended := n < len(buf) // the transfer ended with a short packet or ZLP
+	ended := n < c.small // the transfer ended with a short packet or ZLP
 	zlps := 0
 	for werr == nil && ((!unknown && remain > 0) || (unknown && !ended)) {
 		if werr = ctx.Err(); werr != nil {
 			break
 		}
-		n, err = c.transfer(ctx, op, false, buf)
+		// Ask for what the container still holds, rounded up to a packet
+		// (a short last packet ends the transfer), so libusb submits no
+		// more than the data needs; the response is read on its own.
+		size := len(buf)
+		if !unknown && remain < int64(size) {
+			size = int(remain+int64(c.mps)-1) / c.mps * c.mps
+		}
+		n, err = c.transfer(ctx, op, false, buf[:size])
 		if err != nil {
 			return Container{}, fmt.Errorf("%w (data phase cut after %d bytes)", err, got)
 		}
-		ended = n < len(buf)
+		ended = n < size
 		if unknown {
 			put(buf[:n])
 			got += int64(n)
@@ -318,7 +336,7 @@ func (c *Client) receive(ctx context.Context, op uint16, tid uint32, w io.Writer
 	if len(surplus) > 0 && !ended {
 		more := make([]byte, len(surplus), 64)
 		copy(more, surplus)
-		m, err := c.transfer(ctx, op, false, buf)
+		m, err := c.transfer(ctx, op, false, buf[:c.small])
 		if err != nil {
 			return Container{}, err
 		}
@@ -331,7 +349,7 @@ func (c *Client) receive(ctx context.Context, op uint16, tid uint32, w io.Writer
 		c.warn("%s: %d junk bytes after the data phase", OpName(op), len(surplus))
 	}
 	for tries := 0; ; tries++ {
-		n, err = c.transfer(ctx, op, false, buf)
+		n, err = c.transfer(ctx, op, false, buf[:c.small])
 		if err != nil {
 			return Container{}, err
 		}

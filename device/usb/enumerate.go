@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/google/gousb"
 )
@@ -12,10 +13,26 @@ import (
 // newContext is gousb.NewContext; tests replace it with one that panics.
 var newContext = gousb.NewContext
 
-// openContext starts libusb. gousb panics when libusb_init fails (no usbfs
-// on a libusb built without udev, a container without /dev/bus/usb); the
-// panic becomes an error wrapping ErrUnavailable.
+// shared is the process's one libusb context, started on first use and
+// kept: libusb_init costs tens of milliseconds on a slow machine (13 % of
+// a whole export in the USB lab, when Enumerate and OpenFunction each
+// started their own), and a context is safe to share between goroutines.
+var shared struct {
+	sync.Mutex
+	ctx *gousb.Context
+}
+
+// openContext returns the shared libusb context, starting libusb if need
+// be. gousb panics when libusb_init fails (no usbfs on a libusb built
+// without udev, a container without /dev/bus/usb); the panic becomes an
+// error wrapping ErrUnavailable, and the next call tries again. Callers do
+// not close the context.
 func openContext() (ctx *gousb.Context, err error) {
+	shared.Lock()
+	defer shared.Unlock()
+	if shared.ctx != nil {
+		return shared.ctx, nil
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			ctx, err = nil, fmt.Errorf("usb: %w (libusb: %v)", ErrUnavailable, r)
@@ -25,6 +42,7 @@ func openContext() (ctx *gousb.Context, err error) {
 	if ctx == nil {
 		return nil, fmt.Errorf("usb: %w", ErrUnavailable)
 	}
+	shared.ctx = ctx
 	return ctx, nil
 }
 
@@ -43,7 +61,6 @@ func Enumerate(ctx context.Context) ([]Candidate, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer uctx.Close()
 
 	type wanted struct {
 		d    Descriptor

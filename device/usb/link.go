@@ -348,8 +348,5 @@ func (l *link) release() {
 		l.dev.Close()
 		l.dev = nil
 	}
-	if l.uctx != nil {
-		l.uctx.Close()
-		l.uctx = nil
-	}
+	l.uctx = nil // shared (openContext): never closed
 }

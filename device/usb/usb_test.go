@@ -115,9 +115,10 @@ func TestKindOf(t *testing.T) {
 }
 
 func TestNewContextPanicIsAnError(t *testing.T) {
-	saved := newContext
-	defer func() { newContext = saved }()
+	saved, savedCtx := newContext, shared.ctx
+	defer func() { newContext, shared.ctx = saved, savedCtx }()
 	newContext = func() *gousb.Context { panic(gousb.ErrorOther) }
+	shared.ctx = nil
 
 	_, err := Enumerate(context.Background())
 	if !errors.Is(err, ErrUnavailable) {
