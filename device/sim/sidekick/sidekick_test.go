@@ -642,4 +642,3 @@ func TestParseParams(t *testing.T) {
 		}
 	}
 }
-
