@@ -2,7 +2,10 @@ package recovery
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,6 +15,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sk-rescue/sk-rescue/device"
@@ -132,6 +136,7 @@ func Export(ctx context.Context, h device.Handset, opt Options) (*Summary, error
 	e := &exporter{
 		a: a, h: h, opt: opt, info: info, prev: prev, old: old,
 		battery: info.Battery,
+		writers: make(chan struct{}, writers),
 		sum: &Summary{
 			Device: info, Out: opt.Out, Counts: map[device.Kind]int{},
 			KeptRaw: []ItemReport{}, Failed: []ItemReport{}, Warnings: []string{},
@@ -206,10 +211,17 @@ type exporter struct {
 	bytes   int64
 	battery int
 
-	pending        []*staged
-	pendingJournal []journalEntry
-	pendingBytes   int64
-	lastFlush      time.Time
+	// Background writers (see fetch): wg counts them, writers bounds
+	// them, mu guards what they hand back.
+	wg              sync.WaitGroup
+	writers         chan struct{}
+	mu              sync.Mutex
+	pending         []*staged
+	pendingJournal  []journalEntry
+	writeErr        error
+	sinceFlush      int
+	bytesSinceFlush int64
+	lastFlush       time.Time
 
 	sum      *Summary
 	combined []Output
@@ -443,7 +455,10 @@ func (e *exporter) fetchAll(ctx context.Context) (err error) {
 		case err == nil:
 			e.sum.Fetched++
 			e.advance(it, it.RawSize, false)
-			if len(e.pending) >= batchItems || e.pendingBytes >= batchBytes || time.Since(e.lastFlush) >= batchEvery {
+			if err := e.backgroundError(); err != nil {
+				return err
+			}
+			if e.sinceFlush >= batchItems || e.bytesSinceFlush >= batchBytes || time.Since(e.lastFlush) >= batchEvery {
 				if err := e.flush(); err != nil {
 					return err
 				}
@@ -517,7 +532,19 @@ func (c *capReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// fetch streams one item to a staged file; flush commits and journals it.
+// Objects up to smallObject bytes (contacts, calendar entries, notes) are
+// read into memory and written by up to writers background goroutines, so
+// the next transfer from the handset starts while the file is created:
+// MTP allows one transaction at a time, and a few milliseconds of file
+// system work per object would otherwise add up to seconds. Larger objects
+// (photos) stream straight to disk.
+const (
+	smallObject = 1 << 20
+	writers     = 4
+)
+
+// fetch reads one item off the handset into a staged file; flush commits
+// and journals it.
 func (e *exporter) fetch(ctx context.Context, it *ManItem) error {
 	rc, err := e.h.Open(ctx, it.Item)
 	if err != nil {
@@ -527,7 +554,31 @@ func (e *exporter) fetch(ctx context.Context, it *ManItem) error {
 	if it.Size >= 0 {
 		limit = it.Size + max(sizeSlack, it.Size/8)
 	}
-	st, err := e.a.stage(it.Raw, &capReader{r: rc, n: limit}, it.Modified)
+	src := &capReader{r: rc, n: limit}
+	if it.Size >= 0 && it.Size <= smallObject {
+		data, err := io.ReadAll(src)
+		cerr := rc.Close()
+		if err != nil {
+			return err
+		}
+		if cerr != nil {
+			return cerr
+		}
+		sum := sha256.Sum256(data)
+		e.fetched(it, hex.EncodeToString(sum[:]), int64(len(data)))
+		e.sinceFlush++
+		e.bytesSinceFlush += int64(len(data))
+		e.writers <- struct{}{}
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			defer func() { <-e.writers }()
+			st, err := e.a.stage(it.Raw, bytes.NewReader(data), it.Modified)
+			e.staged(it, st, err)
+		}()
+		return nil
+	}
+	st, err := e.a.stage(it.Raw, src, it.Modified)
 	cerr := rc.Close()
 	if err != nil {
 		return err
@@ -536,43 +587,74 @@ func (e *exporter) fetch(ctx context.Context, it *ManItem) error {
 		e.a.discard([]*staged{st})
 		return cerr
 	}
-	it.SHA256, it.RawSize = st.sum, st.n
-	if it.Size >= 0 && st.n != it.Size {
-		it.Warnings = append(it.Warnings, fmt.Sprintf("%sthe handset listed %d bytes but sent %d", fetchWarningPrefix, it.Size, st.n))
+	e.fetched(it, st.sum, st.n)
+	e.sinceFlush++
+	e.bytesSinceFlush += st.n
+	e.staged(it, st, nil)
+	return nil
+}
+
+// fetched records what was read of it, on the fetching goroutine.
+func (e *exporter) fetched(it *ManItem, sum string, n int64) {
+	it.SHA256, it.RawSize = sum, n
+	if it.Size >= 0 && n != it.Size {
+		it.Warnings = append(it.Warnings, fmt.Sprintf("%sthe handset listed %d bytes but sent %d", fetchWarningPrefix, it.Size, n))
 	}
-	if it.Modified.IsZero() && it.Kind == device.KindPhoto {
+}
+
+// staged queues a staged file for the next commit; it may run on a
+// background writer. A failure to write is kept for fetchAll to stop on.
+func (e *exporter) staged(it *ManItem, st *staged, err error) {
+	if err == nil && it.Modified.IsZero() && it.Kind == device.KindPhoto {
 		if t, ok := photoTime(e.a, st.tmp); ok {
 			_ = e.a.root.Chtimes(st.tmp, t, t)
 		}
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err != nil {
+		if e.writeErr == nil {
+			e.writeErr = err
+		}
+		return
+	}
 	e.pending = append(e.pending, st)
 	e.pendingJournal = append(e.pendingJournal, journalEntry{Item: it.Item, Raw: it.Raw,
 		SHA256: st.sum, RawSize: st.n, Warnings: it.Warnings})
-	e.pendingBytes += st.n
-	return nil
 }
 
-// flush commits the staged objects and only then journals them: the
-// journal never names bytes that are not durably on disk.
+// backgroundError returns the first error of a background writer.
+func (e *exporter) backgroundError() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.writeErr
+}
+
+// flush waits for the background writers, commits the staged objects and
+// only then journals them: the journal never names bytes that are not
+// durably on disk.
 func (e *exporter) flush() error {
+	e.wg.Wait()
 	e.lastFlush = time.Now()
-	if len(e.pending) == 0 {
-		return nil
-	}
-	batch, entries := e.pending, e.pendingJournal
-	e.pending, e.pendingJournal, e.pendingBytes = nil, nil, 0
+	e.sinceFlush, e.bytesSinceFlush = 0, 0
+	e.mu.Lock()
+	batch, entries, werr := e.pending, e.pendingJournal, e.writeErr
+	e.pending, e.pendingJournal = nil, nil
+	e.mu.Unlock()
 	if err := e.a.commit(batch); err != nil {
 		return err
 	}
-	var buf []byte
-	for _, je := range entries {
-		line, _ := json.Marshal(je)
-		buf = append(append(buf, line...), '\n')
+	if len(entries) > 0 {
+		var buf []byte
+		for _, je := range entries {
+			line, _ := json.Marshal(je)
+			buf = append(append(buf, line...), '\n')
+		}
+		if _, err := e.journal.Write(buf); err != nil {
+			return fmt.Errorf("recovery: write journal: %w", err)
+		}
 	}
-	if _, err := e.journal.Write(buf); err != nil {
-		return fmt.Errorf("recovery: write journal: %w", err)
-	}
-	return nil
+	return werr
 }
 
 // writeManifest writes manifest.json, then removes converted outputs an
