@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -118,12 +120,16 @@ func openHandset(ctx context.Context, selector string) (device.Handset, error) {
 	}
 	switch sel.Kind {
 	case device.SelectSim:
-		if sel.Value == featurephone.Profile {
+		switch {
+		case sel.Value == featurephone.Profile:
 			h, _, err := featurephone.Open(ctx, sel)
 			return h, err
+		case sel.Value == "" || slices.Contains(sim.Profiles, sel.Value):
+			h, _, err := sim.Open(ctx, sel)
+			return h, err
 		}
-		h, _, err := sim.Open(ctx, sel)
-		return h, err
+		return nil, usageError{fmt.Errorf("there is no simulated handset %q; choose one of: %s",
+			sel.Value, strings.Join(append(slices.Clone(sim.Profiles), featurephone.Profile), ", "))}
 	case device.SelectDir:
 		return openDir(sel)
 	}
