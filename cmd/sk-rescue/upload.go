@@ -53,9 +53,11 @@ command line, and never printed, logged or written to the journal.`,
 					opt.Only = append(opt.Only, k)
 				}
 			}
-			if u, err := url.Parse(opt.Server); err == nil && u.User != nil {
-				if _, has := u.User.Password(); has {
-					fmt.Fprintf(e.stderr, "warning: a password inside --server is visible to other users of this computer; use %s or --password-file next time\n", passwordEnv)
+			for flag, raw := range map[string]string{"--server": opt.Server, "--photos-url": opt.PhotosURL} {
+				if u, err := url.Parse(raw); err == nil && u.User != nil {
+					if _, has := u.User.Password(); has {
+						fmt.Fprintf(e.stderr, "warning: a password inside %s is visible to other users of this computer; use %s or --password-file next time\n", flag, passwordEnv)
+					}
 				}
 			}
 			if opt.User != "" {
