@@ -14,6 +14,8 @@ type field struct {
 	value   []rune
 	focused bool
 	masked  bool
+	// urlSecret hides the password of a URL typed as "https://user:pw@host".
+	urlSecret bool
 }
 
 func (f *field) SetValue(s string) { f.value = []rune(s) }
@@ -44,9 +46,32 @@ func (f *field) View() string {
 	s := string(f.value)
 	if f.masked {
 		s = strings.Repeat("•", len(f.value))
+	} else if f.urlSecret {
+		s = maskURLPassword(s)
 	}
 	if f.focused {
 		s += "█"
 	}
 	return s
+}
+
+// maskURLPassword replaces the password in a URL's user information
+// ("https://jane:pw@host/") with bullets, so a password typed into an
+// address is not shown on the screen either.
+func maskURLPassword(s string) string {
+	scheme := strings.Index(s, "://")
+	if scheme < 0 {
+		return s
+	}
+	rest := s[scheme+3:]
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndex(rest[:end], "@")
+	colon := strings.Index(rest[:max(at, 0)], ":")
+	if at < 0 || colon < 0 {
+		return s
+	}
+	return s[:scheme+3] + rest[:colon+1] + strings.Repeat("•", len([]rune(rest[colon+1:at]))) + rest[at:]
 }

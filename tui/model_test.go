@@ -650,3 +650,17 @@ func TestUploadFlow(t *testing.T) {
 	}
 	checkFits(t, v, 80, 24)
 }
+
+func TestMaskURLPassword(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://jane:s3cret@dav.example.com/": "https://jane:••••••@dav.example.com/",
+		"https://jane@dav.example.com/":        "https://jane@dav.example.com/",
+		"https://dav.example.com/a:b@c":        "https://dav.example.com/a:b@c",
+		"dav.example.com":                      "dav.example.com",
+		"http://u:p@w@host":                    "http://u:•••@host",
+	} {
+		if got := maskURLPassword(in); got != want {
+			t.Errorf("maskURLPassword(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

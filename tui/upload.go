@@ -72,6 +72,7 @@ func (m *Model) startUploadForm() {
 	m.screen = screenUpload
 	m.up.phase, m.up.focus, m.up.err = upForm, 0, nil
 	m.up.fields[2].masked = true
+	m.up.fields[0].urlSecret = true
 	for i := range m.up.fields {
 		m.up.fields[i].Blur()
 	}
