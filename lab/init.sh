@@ -4,6 +4,8 @@
 #   lab.group=qemu-mtp   QEMU's usb-mtp on xHCI: export, libmtp, speed
 #   lab.group=umtprd     Debian's umtp-responder as a FunctionFS gadget on dummy_hcd
 #   lab.group=sim        lab/gadget serving device/sim's MTP responder on dummy_hcd
+#   lab.group=featurephone  lab/gadget serving device/sim/featurephone's modem and
+#                        OBEX responders on the kernel's acm and obex functions
 # Every result goes to /out, which is written as a tar to the raw disk
 # /dev/vda at the end; the host (lab/labcheck) decides pass or fail.
 # Other flags: lab.skflags="…" (extra sk-rescue global flags, comma for
@@ -151,6 +153,57 @@ sim)
 		# The export's raw files stay in the guest: the manifest has their sha256.
 		rm -rf /out/export/raw /out/export/photos
 	}
+	;;
+featurephone)
+	# One composite gadget, as a feature phone shows itself: the kernel's
+	# CDC-ACM function (the modem, interfaces 0 and 1) and a CDC-WMC OBEX
+	# function (interfaces 2 and 3) served through FunctionFS; lab/gadget
+	# bridges the acm function's gadget tty and the OBEX endpoints to
+	# device/sim/featurephone's responders. (The kernel's own obex function
+	# cannot be used: f_obex keeps the gadget off the bus until its tty is
+	# opened while connected, which never happens, see docs/TESTING.md.)
+	# On the host side the kernel's cdc_acm binds the modem as
+	# /dev/ttyACM0 for gammu; sk-rescue detaches it per interface.
+	load dummy_hcd usb_f_acm usb_f_fs cdc-acm
+	mount -t configfs none /sys/kernel/config 2>/dev/null
+	g=/sys/kernel/config/usb_gadget/fp
+	mkdir -p $g/strings/0x409 $g/configs/c.1/strings/0x409 $g/functions/acm.usb0 $g/functions/ffs.obex
+	echo 0x1d6b >$g/idVendor
+	echo 0x0105 >$g/idProduct
+	echo Simphone >$g/strings/0x409/manufacturer
+	echo "FP-6230 (sim)" >$g/strings/0x409/product
+	echo FPSIMGADGET >$g/strings/0x409/serialnumber
+	echo "Modem + OBEX" >$g/configs/c.1/strings/0x409/configuration
+	echo 100 >$g/configs/c.1/MaxPower
+	ln -s $g/functions/acm.usb0 $g/configs/c.1/
+	ln -s $g/functions/ffs.obex $g/configs/c.1/
+	attty=/dev/ttyGS$(cat $g/functions/acm.usb0/port_num)
+	mkdir -p /dev/ffs-obex
+	mount -t functionfs obex /dev/ffs-obex
+	gadget featurephone -v -at $attty -ffs /dev/ffs-obex >/out/daemon.out 2>/out/daemon.err &
+	for i in $(seq 100); do [ -e /dev/ffs-obex/ep1 ] && break; sleep 0.1; done
+	ls /sys/class/udc >$g/UDC
+	log "gadget fp bound to $(cat $g/UDC), modem on $attty"
+	wait_usb 1d6b 0105 && {
+		for i in $(seq 50); do [ -c /dev/ttyACM0 ] && break; sleep 0.1; done
+		ls -l /dev/ttyACM* /dev/ttyGS* >/out/ttys.txt 2>&1
+		for d in /sys/bus/usb/devices/*:*; do
+			echo "$(basename $d) class=$(cat $d/bInterfaceClass)/$(cat $d/bInterfaceSubClass)/$(cat $d/bInterfaceProtocol) driver=$(basename "$(readlink $d/driver)" 2>/dev/null)"
+		done >/out/interfaces.txt
+		run startup sk-rescue --help
+		run devices sk-rescue $SKFLAGS devices --json
+		run export sk-rescue $SKFLAGS export --all --json --out /out/export
+		ls -l /dev/ttyACM* >>/out/ttys.txt 2>&1
+		# gammu through cdc_acm's /dev/ttyACM0 (sk-rescue detached the
+		# driver while it ran; libusb reattached it on release).
+		printf '[gammu]\nport = /dev/ttyACM0\nconnection = at\nlogformat = textall\nlogfile = /out/gammu.log\n' >/etc/gammurc
+		run gammu-identify timeout -s KILL 10 gammu -c /etc/gammurc identify
+		run gammu-sm timeout -s KILL 10 gammu -c /etc/gammurc getallmemory SM
+		run obexftp-usb timeout -s KILL 20 obexftp -u
+		run obexftp-root timeout -s KILL 20 obexftp -u 0 -l /
+		run obexftp-pictures timeout -s KILL 20 obexftp -u 0 -c Pictures -l
+	}
+	dmesg >/out/dmesg.txt
 	;;
 *)
 	log "unknown lab.group '$GROUP'"

@@ -6,7 +6,7 @@
 # exits 1 when a scenario failed.
 #
 #   lab/run.sh                    everything (make lab)
-#   LAB_GROUPS="sim" lab/run.sh   only some boots: qemu-mtp umtprd sim
+#   LAB_GROUPS="sim" lab/run.sh   only some boots: qemu-mtp umtprd sim featurephone
 #   LAB_SKRESCUE=/path/sk-rescue  run this sk-rescue build in the guest (a
 #                                 deliberately broken driver, say)
 #   LAB_SKFLAGS="--keep-kernel-drivers"  extra sk-rescue global flags in the guest
@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 LAB=$ROOT/.lab
 OUT=$LAB/out
-GROUPS_=${LAB_GROUPS:-qemu-mtp umtprd sim}
+GROUPS_=${LAB_GROUPS:-qemu-mtp umtprd sim featurephone}
 JOBS=${LAB_JOBS:-2}
 T0=$(date +%s.%N)
 say() { printf 'lab: %s (%.1f s)\n' "$*" "$(echo "$(date +%s.%N) - $T0" | bc 2>/dev/null || echo 0)" >&2; }
@@ -84,6 +84,8 @@ say "built"
 rm -rf "$OUT"/sim-ref "$OUT"/sim-ref.log
 ("$BIN/sk-rescue" export --all --json --device sim:sidekick --out "$OUT/sim-ref" >"$OUT/sim-ref.log" 2>&1 || true) &
 REF=$!
+rm -rf "$OUT"/featurephone-ref "$OUT"/featurephone-ref.log
+("$BIN/sk-rescue" export --all --json --device sim:featurephone --out "$OUT/featurephone-ref" >"$OUT/featurephone-ref.log" 2>&1 || true) &
 
 # 4. The initramfs: busybox, /init, modules, the binaries with every
 # library ldd names (and glibc's gconv modules, which libmtp's iconv needs).
@@ -103,6 +105,8 @@ bundle "$SK" usr/bin/sk-rescue
 bundle "$BIN/mtptree" usr/bin/mtptree
 bundle "$BIN/mtpprobe" usr/bin/mtpprobe
 cp "$BIN/gadget" "$RFS/usr/bin/gadget"
+bundle /usr/bin/gammu usr/bin/gammu
+bundle /usr/bin/obexftp usr/bin/obexftp
 for t in mtp-detect mtp-files mtp-getfile mtp-folders mtp-filetree; do bundle "/usr/bin/$t" "usr/bin/$t"; done
 bundle "$LAB/umtp/usr/bin/umtprd" usr/bin/umtprd
 cp "$LAB/umtp/etc/umtprd/umtprd.conf" "$RFS/etc/umtprd/umtprd.conf.dist"
@@ -124,7 +128,7 @@ addmod() { # addmod NAME: the module and what it depends on, into lib/modules/de
 	echo "$m: $deps" >>"$RFS/lib/modules/deps"
 	for d in $deps; do addmod "$d"; done
 }
-for m in xhci-pci dummy_hcd usb_f_fs virtio_pci virtio_blk; do addmod "$m"; done
+for m in xhci-pci dummy_hcd usb_f_fs usb_f_acm usb_f_obex cdc-acm virtio_pci virtio_blk; do addmod "$m"; done
 (cd "$RFS" && find . | cpio -o -H newc --quiet) >"$LAB/initramfs.cpio"
 say "initramfs $(du -m "$LAB/initramfs.cpio" | cut -f1) MB"
 

@@ -20,6 +20,9 @@
 // exist.
 //
 //	gadget -ffs /dev/ffs-sim -device 'sim:sidekick?photos=30'
+//
+// "gadget featurephone" serves device/sim/featurephone instead, on the
+// gadget ttys of the kernel's own acm and obex functions (featurephone.go).
 package main
 
 import (
@@ -62,6 +65,13 @@ const (
 var quirkKeys = []string{"proplist", "android", "devinfo", "stale", "battery"}
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "featurephone" {
+		if err := featurePhone(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "gadget featurephone:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	ffs := flag.String("ffs", "/dev/ffs-sim", "mounted functionfs instance")
 	sel := flag.String("device", "sim:sidekick", "simulated handset: sim:sidekick?KEY=VALUE&… (generator parameters; proplist=0, android=1, devinfo=session, stale=1)")
 	verbose := flag.Bool("v", false, "log ep0 events and control requests")

@@ -51,7 +51,7 @@ func main() {
 		}
 		groups := os.Args[4:]
 		if len(groups) == 0 {
-			groups = []string{"qemu-mtp", "umtprd", "sim"}
+			groups = []string{"qemu-mtp", "umtprd", "sim", "featurephone"}
 		}
 		os.Exit(report(os.Args[2], os.Args[3], groups))
 	default:
@@ -182,6 +182,20 @@ func report(out, fixture string, groups []string) int {
 		add("sim: sk-rescue over USB equals the in-memory export", err, d)
 		d, err = libmtpReadsSim(dir, ref, filepath.Join(out, "sim-ref"))
 		add("sim: libmtp lists and fetches from our simulator", err, d)
+	}
+	if slices.Contains(groups, "featurephone") {
+		const name = "featurephone: sk-rescue over USB (ACM + OBEX) equals the in-memory export"
+		ref, err := readManifest(filepath.Join(out, "featurephone-ref", "manifest.json"))
+		if err != nil {
+			add(name, fmt.Errorf("host reference export: %v", err), "")
+		} else {
+			dir := filepath.Join(out, "featurephone")
+			d, err := functionsSeen(dir, "at", "obex")
+			if err == nil {
+				d, err = simMatchesRef(dir, ref)
+			}
+			add(name, err, d)
+		}
 	}
 	pass := 0
 	for _, r := range results {
@@ -522,4 +536,25 @@ func libmtpReadsSim(dir string, ref *manifest, refDir string) (string, error) {
 		}
 	}
 	return fmt.Sprintf("%d files listed, %d fetched byte-identical", len(files), len(got)), nil
+}
+
+// functionsSeen checks that sk-rescue devices listed one handset offering
+// exactly the protocols want (usb.Classify on the real descriptors).
+func functionsSeen(dir string, want ...string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "devices.out"))
+	if err != nil {
+		return "", err
+	}
+	var v struct {
+		Handsets []struct {
+			Protocols []string `json:"protocols"`
+		} `json:"handsets"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return "", fmt.Errorf("devices --json: %v", err)
+	}
+	if len(v.Handsets) != 1 || !slices.Equal(v.Handsets[0].Protocols, want) {
+		return "", fmt.Errorf("devices --json: want one handset offering %v, got %s", want, strings.Join(strings.Fields(string(b)), " "))
+	}
+	return "", nil
 }
