@@ -5,7 +5,7 @@
 #   lab.group=umtprd     Debian's umtp-responder as a FunctionFS gadget on dummy_hcd
 #   lab.group=sim        lab/gadget serving device/sim's MTP responder on dummy_hcd
 #   lab.group=featurephone  lab/gadget serving device/sim/featurephone's modem and
-#                        OBEX responders on the kernel's acm and obex functions
+#                        OBEX responders (kernel acm function + FunctionFS OBEX)
 # Every result goes to /out, which is written as a tar to the raw disk
 # /dev/vda at the end; the host (lab/labcheck) decides pass or fail.
 # Other flags: lab.skflags="…" (extra sk-rescue global flags, comma for
