@@ -155,6 +155,7 @@ var readOnly = map[string]string{
 	"+CSQ":  "at",  // 27.007 8.5: signal quality
 	"+CPAS": "at",  // 27.007 8.1: activity status
 	"+CREG": "r",   // 27.007 7.2 (set changes unsolicited codes)
+	"+CPIN": "rt",  // 27.007 8.3: PIN state (the set form enters a PIN)
 }
 
 // Examples of what counts as mutating, for the reader (none of these is
@@ -295,6 +296,10 @@ func (r *ATResponder) exec(cmd string) (lines []string, final string) {
 		return []string{IMEI}, "OK"
 	case ub == "+CBC":
 		return []string{fmt.Sprintf("+CBC: 0,%d", r.battery)}, "OK"
+	case ub == "+CPIN?":
+		return []string{"+CPIN: READY"}, "OK"
+	case ub == "+CPIN=?":
+		return nil, "OK"
 	case ub == "+CSCS=?":
 		return []string{`+CSCS: ("GSM","IRA","UCS2")`}, "OK"
 	case ub == "+CSCS?":
