@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -168,40 +167,14 @@ func (a *archive) commit(batch []*staged) error {
 	return a.syncAll(nil)
 }
 
-// writeStream writes r to rel atomically (temp file, sync, rename, sync) and
-// returns its SHA-256 and size.
-func (a *archive) writeStream(rel string, r io.Reader, mtime time.Time) (string, int64, error) {
-	st, err := a.stage(rel, r, mtime)
-	if err != nil {
-		return "", 0, err
+// writeFile writes data to rel atomically (temp file, sync, rename, sync)
+// unless rel already holds exactly data. It returns the SHA-256.
+func (a *archive) writeFile(rel string, data []byte) (string, error) {
+	st, sum, err := a.stageBytes(rel, data)
+	if err != nil || st == nil {
+		return sum, err
 	}
-	if err := a.commit([]*staged{st}); err != nil {
-		return "", 0, err
-	}
-	return st.sum, st.n, nil
-}
-
-// writeFile writes data to rel atomically unless rel already holds exactly
-// data (a resumed run rewrites nothing it need not). It returns the SHA-256.
-func (a *archive) writeFile(rel string, data []byte, mtime time.Time) (string, error) {
-	sum := sha256.Sum256(data)
-	hexSum := hex.EncodeToString(sum[:])
-	if old, err := a.root.ReadFile(rel); err == nil && bytes.Equal(old, data) {
-		if !mtime.IsZero() {
-			if st, err := a.root.Stat(rel); err == nil && !st.ModTime().Equal(mtime) {
-				_ = a.root.Chtimes(rel, mtime, mtime)
-			}
-		}
-		return hexSum, nil
-	}
-	got, _, err := a.writeStream(rel, bytes.NewReader(data), mtime)
-	if err != nil {
-		return "", err
-	}
-	if got != hexSum {
-		return "", fmt.Errorf("recovery: %s: hash changed while writing", rel)
-	}
-	return hexSum, nil
+	return sum, a.commit([]*staged{st})
 }
 
 // stageBytes stages data for rel unless rel already holds exactly data, in
@@ -244,6 +217,3 @@ func (a *archive) remove(rel string) error {
 	}
 	return err
 }
-
-// abs returns rel as a path on disk, for messages.
-func (a *archive) abs(rel string) string { return filepath.Join(a.dir, filepath.FromSlash(rel)) }

@@ -680,7 +680,7 @@ func (e *exporter) writeManifest() error {
 	if err != nil {
 		return fmt.Errorf("recovery: encode manifest: %w", err)
 	}
-	if _, err := e.a.writeFile(ManifestName, append(b, '\n'), time.Time{}); err != nil {
+	if _, err := e.a.writeFile(ManifestName, append(b, '\n')); err != nil {
 		return err
 	}
 	if old != nil {
