@@ -29,10 +29,14 @@ package main
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -50,6 +54,7 @@ func featurePhone(args []string) error {
 	obexFFS := fs.String("ffs", "/dev/ffs-obex", "mounted functionfs instance for the OBEX function, when -obex is empty")
 	sel := fs.String("device", "sim:featurephone", "simulated phone: sim:featurephone?KEY=VALUE&… (the selector's parameters)")
 	verbose := fs.Bool("v", false, "log tty opens, hangups and byte counts")
+	statsPath := fs.String("stats", "", "on SIGUSR1, write the responders' counters to this file (JSON)")
 	fs.Parse(args)
 	s, err := device.ParseSelector(*sel)
 	if err != nil {
@@ -69,9 +74,13 @@ func featurePhone(args []string) error {
 	}
 	ph := featurephone.Start(p)
 	ctx := context.Background()
+	refused := &refusals{}
+	if *statsPath != "" {
+		go dumpStats(*statsPath, ph, refused, logf)
+	}
 	fmt.Println("ready")
 	if *obexTTY != "" {
-		go bridgeTTY(ctx, "obex", *obexTTY, ph.OBEXLink, logf)
+		go bridgeTTY(ctx, "obex", *obexTTY, ph.OBEXLink, nil, logf)
 	} else {
 		ep0, err := ffsOBEX(ctx, *obexFFS, ph.OBEXLink, logf)
 		if err != nil {
@@ -79,8 +88,95 @@ func featurePhone(args []string) error {
 		}
 		go serveEP0(ctx, ep0, ph.OBEXLink, logf)
 	}
-	bridgeTTY(ctx, "at", *atTTY, ph.ATLink, logf)
+	bridgeTTY(ctx, "at", *atTTY, ph.ATLink, refused, logf)
 	return nil
+}
+
+// stats is what "-stats" writes: the lab judges clients on the phone by
+// the difference between two dumps, one before and one after the client.
+type stats struct {
+	Requests int            `json:"requests"`
+	Mutating int            `json:"mutating"`
+	ATCmds   map[string]int `json:"at_cmds"`
+	// ATRefused are the command lines the modem answered "+CME ERROR: 3",
+	// which the simulator gives only to commands it counts as mutating
+	// (device/sim/featurephone/at.go), in order.
+	ATRefused []string `json:"at_refused"`
+}
+
+// dumpStats writes the counters to path (via a rename, so a reader never
+// sees half a file) each time the process gets SIGUSR1.
+func dumpStats(path string, ph *featurephone.Phone, r *refusals, logf func(string, ...any)) {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGUSR1)
+	for range c {
+		cmds, _ := ph.AT.Stats()
+		st := stats{Requests: ph.Requests(), Mutating: ph.Mutating(), ATCmds: cmds, ATRefused: r.list()}
+		b, _ := json.MarshalIndent(st, "", "  ")
+		if err := os.WriteFile(path+".tmp", b, 0o644); err != nil {
+			logf("stats: %v", err)
+			continue
+		}
+		if err := os.Rename(path+".tmp", path); err != nil {
+			logf("stats: %v", err)
+		}
+	}
+}
+
+// refusals pairs the AT command lines going to the modem with the final
+// result codes coming back (V.250 5.7: one final result per command line)
+// and keeps the lines that got "+CME ERROR: 3".
+type refusals struct {
+	mu      sync.Mutex
+	pending []string // command lines sent, not yet answered
+	in, out []byte   // partial lines
+	refused []string
+}
+
+func (r *refusals) list() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.refused)
+}
+
+// sent sees bytes going to the modem; command lines end in CR.
+func (r *refusals) sent(b []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range b {
+		switch c {
+		case '\r':
+			r.pending = append(r.pending, strings.TrimSpace(string(r.in)))
+			r.in = r.in[:0]
+		case '\n':
+		default:
+			r.in = append(r.in, c)
+		}
+	}
+}
+
+// received sees the modem's replies: lines between CR LF; the final
+// result codes answer the oldest pending command line.
+func (r *refusals) received(b []byte) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range b {
+		if c != '\r' && c != '\n' {
+			r.out = append(r.out, c)
+			continue
+		}
+		l := string(r.out)
+		r.out = r.out[:0]
+		final := l == "OK" || l == "ERROR" || strings.HasPrefix(l, "+CME ERROR:") || strings.HasPrefix(l, "+CMS ERROR:")
+		if !final || len(r.pending) == 0 {
+			continue
+		}
+		cmd := r.pending[0]
+		r.pending = r.pending[1:]
+		if l == "+CME ERROR: 3" {
+			r.refused = append(r.refused, cmd)
+		}
+	}
 }
 
 // ffsOBEX serves link as a CDC-WMC OBEX function through FunctionFS: a
@@ -181,7 +277,7 @@ func obexDescriptors() []byte {
 
 // bridgeTTY bridges the tty at path and link until the link fails,
 // reopening the tty after every hangup.
-func bridgeTTY(ctx context.Context, name, path string, link *sim.HostEnd, logf func(string, ...any)) {
+func bridgeTTY(ctx context.Context, name, path string, link *sim.HostEnd, seen *refusals, logf func(string, ...any)) {
 	var (
 		mu  sync.Mutex
 		cur = -1 // the open tty, -1 between hangup and reopen
@@ -197,6 +293,9 @@ func bridgeTTY(ctx context.Context, name, path string, link *sim.HostEnd, logf f
 				return
 			}
 			b := buf[:n]
+			if seen != nil {
+				seen.received(b)
+			}
 			for len(b) > 0 {
 				mu.Lock()
 				f := cur
@@ -238,6 +337,9 @@ func bridgeTTY(ctx context.Context, name, path string, link *sim.HostEnd, logf f
 				break
 			}
 			total += n
+			if seen != nil {
+				seen.sent(buf[:n])
+			}
 			if _, err := link.Write(ctx, buf[:n]); err != nil {
 				logf("%s: link write: %v", name, err)
 				return
