@@ -4,72 +4,24 @@ import (
 	"bytes"
 	"mime"
 	"net/http"
-	"path"
 	"strings"
 
 	"github.com/sk-rescue/sk-rescue/device"
 )
 
-// Media types of the objects a folder holds. The vocabulary is device/mtp's,
+// The media types of a folder's objects are device's (device.ByExtension),
 // so recovery picks the same converter whichever driver listed a file.
 const (
-	formatVCard       = "text/x-vcard"
-	formatVCalendar   = "text/x-vcalendar"
-	formatICalendar   = "text/calendar"
-	formatVNote       = "text/x-vnote"
-	formatATPhonebook = "text/x-at-phonebook"
-	formatOctets      = "application/octet-stream"
+	formatVCard       = device.FormatVCard
+	formatVCalendar   = device.FormatVCalendar
+	formatICalendar   = device.FormatICalendar
+	formatVNote       = device.FormatVNote
+	formatATPhonebook = device.FormatATPhonebook
+	formatOctets      = device.FormatOctets
 )
 
-// extensions maps a lower-case extension to its kind and media type.
-var extensions = map[string]struct {
-	kind   device.Kind
-	format string
-}{
-	"vcf":   {device.KindContact, formatVCard},
-	"vcard": {device.KindContact, formatVCard},
-	// A vCalendar object may hold VTODOs too; formats splits it, so the
-	// kind is a hint.
-	"vcs":  {device.KindEvent, formatVCalendar},
-	"ics":  {device.KindEvent, formatICalendar},
-	"ical": {device.KindEvent, formatICalendar},
-	"ifb":  {device.KindEvent, formatICalendar},
-	"vnt":  {device.KindNote, formatVNote},
-
-	"jpg":  {device.KindPhoto, "image/jpeg"},
-	"jpeg": {device.KindPhoto, "image/jpeg"},
-	"jpe":  {device.KindPhoto, "image/jpeg"},
-	"jfif": {device.KindPhoto, "image/jpeg"},
-	"png":  {device.KindPhoto, "image/png"},
-	"heic": {device.KindPhoto, "image/heif"},
-	"heif": {device.KindPhoto, "image/heif"},
-	"gif":  {device.KindPhoto, "image/gif"},
-	"bmp":  {device.KindPhoto, "image/bmp"},
-	"tif":  {device.KindPhoto, "image/tiff"},
-	"tiff": {device.KindPhoto, "image/tiff"},
-	"dng":  {device.KindPhoto, "image/x-adobe-dng"},
-	"webp": {device.KindPhoto, "image/webp"},
-
-	// Videos shot by the phone live beside its photos (DCIM) and are
-	// rescued with them.
-	"mp4":  {device.KindPhoto, "video/mp4"},
-	"m4v":  {device.KindPhoto, "video/x-m4v"},
-	"3gp":  {device.KindPhoto, "video/3gpp"},
-	"3g2":  {device.KindPhoto, "video/3gpp2"},
-	"mov":  {device.KindPhoto, "video/quicktime"},
-	"avi":  {device.KindPhoto, "video/x-msvideo"},
-	"mkv":  {device.KindPhoto, "video/x-matroska"},
-	"webm": {device.KindPhoto, "video/webm"},
-}
-
 // byExtension decides a file's kind and media type from its name alone.
-func byExtension(name string) (device.Kind, string, bool) {
-	ext := strings.ToLower(strings.TrimPrefix(path.Ext(name), "."))
-	if e, ok := extensions[ext]; ok {
-		return e.kind, e.format, true
-	}
-	return "", "", false
-}
+func byExtension(name string) (device.Kind, string, bool) { return device.ByExtension(name) }
 
 // Classify returns the kind and media type of a file from its name's
 // extension, else from head, its first bytes (up to 512 are looked at):

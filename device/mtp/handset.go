@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -596,38 +597,11 @@ func (h *Handset) items(nodes map[uint32]*node, kinds []device.Kind) []device.It
 // as Undefined (0x3000), while WPD-era phones give typed formats to objects
 // whatever their names.
 func Classify(name string, format uint16) (device.Kind, string) {
-	ext := ""
-	if i := strings.LastIndexByte(name, '.'); i >= 0 {
-		ext = strings.ToLower(name[i+1:])
-	}
-	switch ext {
-	case "vcf", "vcard":
-		if format == FormatVCard2 {
-			return device.KindContact, "text/x-vcard;version=2.1"
+	if kind, mt, ok := device.ByExtension(name); ok {
+		if kind == device.KindContact && format == FormatVCard2 {
+			return kind, "text/x-vcard;version=2.1"
 		}
-		return device.KindContact, "text/vcard"
-	case "vcs":
-		return device.KindEvent, "text/x-vcalendar"
-	case "ics", "ical", "ifb":
-		return device.KindEvent, "text/calendar"
-	case "vnt":
-		return device.KindNote, "text/x-vnote"
-	case "jpg", "jpeg", "jpe", "jfif":
-		return device.KindPhoto, "image/jpeg"
-	case "png":
-		return device.KindPhoto, "image/png"
-	case "heic", "heif":
-		return device.KindPhoto, "image/heif"
-	case "gif":
-		return device.KindPhoto, "image/gif"
-	case "bmp":
-		return device.KindPhoto, "image/bmp"
-	case "tif", "tiff":
-		return device.KindPhoto, "image/tiff"
-	case "dng":
-		return device.KindPhoto, "image/x-adobe-dng"
-	case "webp":
-		return device.KindPhoto, "image/webp"
+		return kind, mt
 	}
 	switch format {
 	case FormatVCard2:
@@ -655,7 +629,7 @@ func Classify(name string, format uint16) (device.Kind, string) {
 	case FormatText:
 		return device.KindFile, "text/plain"
 	}
-	if ext == "txt" {
+	if strings.EqualFold(path.Ext(name), ".txt") {
 		return device.KindFile, "text/plain"
 	}
 	return device.KindFile, "application/octet-stream"

@@ -140,7 +140,7 @@ func TestInfoAndKinds(t *testing.T) {
 		}
 	}
 	for name, want := range map[string]string{
-		"C0001.vcf":  "contact text/vcard",
+		"C0001.vcf":  "contact text/x-vcard", // device.ByExtension's vocabulary
 		"typed":      "contact text/x-vcard;version=2.1",
 		"E0001.vcs":  "event text/x-vcalendar",
 		"cal.ics":    "event text/calendar",

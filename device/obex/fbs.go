@@ -24,9 +24,6 @@ func pictureFolder(name string) bool {
 	return false
 }
 
-var imageTypes = map[string]string{".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".jpe": "image/jpeg",
-	".png": "image/png", ".gif": "image/gif", ".bmp": "image/bmp", ".wbmp": "image/vnd.wap.wbmp"}
-
 // cd makes dir (components from the root) the current folder, going up
 // to the common ancestor and down from there.
 func (h *Handset) cd(ctx context.Context, dir []string) error {
@@ -114,8 +111,8 @@ func (h *Handset) walk(ctx context.Context, allFiles, photos bool) ([]device.Ite
 				}
 				continue
 			}
-			ext := strings.ToLower(path.Ext(e.Name))
-			mt, isImage := imageTypes[ext]
+			k, mt, known := device.ByExtension(e.Name)
+			isImage := known && k == device.KindPhoto
 			kind := device.KindFile
 			switch {
 			case isImage && photos && (d.picture || len(d.parts) == 0):

@@ -1,0 +1,30 @@
+package device
+
+import "testing"
+
+func TestByExtension(t *testing.T) {
+	tests := []struct {
+		name   string
+		kind   Kind
+		format string
+		ok     bool
+	}{
+		{"C0001.vcf", KindContact, FormatVCard, true},
+		{"BACKUP.VCF", KindContact, FormatVCard, true},
+		{"cal.vcs", KindEvent, FormatVCalendar, true},
+		{"cal.ics", KindEvent, FormatICalendar, true},
+		{"n.vnt", KindNote, FormatVNote, true},
+		{"IMG_0001.JPG", KindPhoto, "image/jpeg", true},
+		{"clip.3gp", KindPhoto, "video/3gpp", true},
+		{"logo.wbmp", KindPhoto, "image/vnd.wap.wbmp", true},
+		{"readme.txt", "", "", false},
+		{"noext", "", "", false},
+		{".vcf", KindContact, FormatVCard, true},
+	}
+	for _, tt := range tests {
+		kind, format, ok := ByExtension(tt.name)
+		if kind != tt.kind || format != tt.format || ok != tt.ok {
+			t.Errorf("ByExtension(%q) = %q %q %v, want %q %q %v", tt.name, kind, format, ok, tt.kind, tt.format, tt.ok)
+		}
+	}
+}
