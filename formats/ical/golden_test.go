@@ -2,7 +2,7 @@ package ical
 
 import (
 	"bytes"
-	"flag"
+	"github.com/sk-rescue/sk-rescue/formats/internal/goldentest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,46 +12,9 @@ import (
 	"github.com/sk-rescue/sk-rescue/formats"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
 var testOpt = formats.Options{
 	UIDSeed: "test-serial/item-1",
 	ProdID:  "-//sk-rescue//sk-rescue test//EN",
-}
-
-func render(res formats.Result) []byte {
-	var b bytes.Buffer
-	for _, r := range res.Records {
-		b.WriteString("# record " + r.Kind + " uid=" + r.UID + " name=" + r.Name + "\n")
-		for _, w := range r.Warnings {
-			b.WriteString("# warning: " + w + "\n")
-		}
-		b.Write(bytes.ReplaceAll(r.Data, []byte("\r\n"), []byte("\n")))
-	}
-	for _, f := range res.Failures {
-		b.WriteString("# failure " + f.Err.Error() + "\n")
-	}
-	for _, w := range res.Warnings {
-		b.WriteString("# object warning: " + w + "\n")
-	}
-	return b.Bytes()
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the output; run go test -update and review the diff", path)
-	}
 }
 
 func samples(t *testing.T) []string {
@@ -81,11 +44,11 @@ func TestGolden(t *testing.T) {
 				t.Errorf("records %d, failures %v", len(res.Records), res.Failures)
 			}
 			again, _ := Convert(raw, testOpt)
-			if !bytes.Equal(render(res), render(again)) {
+			if !bytes.Equal(goldentest.Render(res), goldentest.Render(again)) {
 				t.Fatal("output not deterministic")
 			}
 			ext := filepath.Ext(f)
-			golden(t, strings.TrimSuffix(f, ext)+ext+".golden", render(res))
+			goldentest.Compare(t, strings.TrimSuffix(f, ext)+ext+".golden", goldentest.Render(res))
 		})
 	}
 }

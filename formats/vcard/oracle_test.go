@@ -2,6 +2,7 @@ package vcard
 
 import (
 	"bytes"
+	"github.com/sk-rescue/sk-rescue/formats/internal/goldentest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -191,7 +192,7 @@ func TestATDumps(t *testing.T) {
 				if (len(r.Warnings) > 0) != c.warn {
 					t.Errorf("warnings %q", r.Warnings)
 				}
-				golden(t, "testdata/"+strings.TrimSuffix(c.file, ".dump")+".v"+ver[:1]+".golden", render(res))
+				goldentest.Compare(t, "testdata/"+strings.TrimSuffix(c.file, ".dump")+".v"+ver[:1]+".golden", goldentest.Render(res))
 			})
 		}
 	}

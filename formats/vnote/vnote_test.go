@@ -2,7 +2,7 @@ package vnote
 
 import (
 	"bytes"
-	"flag"
+	"github.com/sk-rescue/sk-rescue/formats/internal/goldentest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,8 +10,6 @@ import (
 
 	"github.com/sk-rescue/sk-rescue/formats"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 var testOpt = formats.Options{UIDSeed: "test-serial/item-1", ProdID: "-//sk-rescue//sk-rescue test//EN"}
 
@@ -51,14 +49,7 @@ func TestSamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := bytes.ReplaceAll(b.Bytes(), []byte("\r\n"), []byte("\n"))
-	path := "testdata/notes.ics.golden"
-	if *update {
-		os.WriteFile(path, got, 0o644)
-	}
-	wantJ, _ := os.ReadFile(path)
-	if !bytes.Equal(got, wantJ) {
-		t.Errorf("journal differs from %s:\n%s", path, got)
-	}
+	goldentest.Compare(t, "testdata/notes.ics.golden", got)
 	if !strings.Contains(string(got), "BEGIN:VJOURNAL") {
 		t.Error("no VJOURNAL")
 	}
