@@ -182,19 +182,9 @@ func (r *run) comparePhoto(ctx context.Context, it *item, entry JournalEntry, su
 		r.stored(it, entry, nil, nil, etag, false, st, "")
 		return
 	}
-	if !r.opts.Overwrite {
-		r.finish(it, StatusDifferent, "the server holds a different file under this name; not replaced (use --overwrite to replace it)")
-		return
+	if r.mayReplace(it, etag) {
+		r.putPhoto(ctx, it, entry, sum, size, etag)
 	}
-	if r.opts.DryRun {
-		r.finish(it, StatusWouldUpload, "would replace the different server copy")
-		return
-	}
-	if etag == "" {
-		r.finish(it, StatusFailed, "the server holds a different file and gives no ETag to replace it safely")
-		return
-	}
-	r.putPhoto(ctx, it, entry, sum, size, etag)
 }
 
 func (r *run) remoteHash(ctx context.Context, u *url.URL, want string) (same bool, etag string, err error) {

@@ -742,21 +742,12 @@ func (r *run) compareExisting(ctx context.Context, it *item, ours []byte, ct str
 		r.stored(it, entry, remote, orig, etag, true, StatusThere, "")
 		return
 	}
-	if !r.opts.Overwrite {
-		r.finish(it, StatusDifferent, "the server holds a different version under this name; not replaced (use --overwrite to replace it)")
-		return
-	}
-	if r.opts.DryRun {
-		r.finish(it, StatusWouldUpload, "would replace the different server copy")
-		return
-	}
 	if etag == "" {
 		if l, ok := it.col.listing[cleanPath(it.href.Path)]; ok {
 			etag = l.ETag
 		}
 	}
-	if etag == "" {
-		r.finish(it, StatusFailed, "the server holds a different version and gives no ETag to replace it safely")
+	if !r.mayReplace(it, etag) {
 		return
 	}
 	pr, err := r.c.put(ctx, it.href, ct, int64(len(ours)), bytesOpener(ours), etag)
@@ -769,6 +760,24 @@ func (r *run) compareExisting(ctx context.Context, it *item, ours []byte, ct str
 		return
 	}
 	r.stored(it, entry, ours, orig, pr.ETag, !bytes.Equal(ours, orig), StatusOverwritten, "")
+}
+
+// mayReplace decides for an item whose server copy differs from the export
+// whether it may be replaced: only with --overwrite, never on a dry run, and
+// only with an ETag that makes the replace conditional. When not, it
+// finishes the item with the reason.
+func (r *run) mayReplace(it *item, etag string) bool {
+	switch {
+	case !r.opts.Overwrite:
+		r.finish(it, StatusDifferent, "the server holds a different copy under this name; not replaced (use --overwrite to replace it)")
+	case r.opts.DryRun:
+		r.finish(it, StatusWouldUpload, "would replace the different server copy")
+	case etag == "":
+		r.finish(it, StatusFailed, "the server holds a different copy and gives no ETag to replace it safely")
+	default:
+		return true
+	}
+	return false
 }
 
 // stored records an item now on the server.
