@@ -9,20 +9,6 @@ import (
 	"github.com/sk-rescue/sk-rescue/device"
 )
 
-// The media types of a folder's objects are device's (device.ByExtension),
-// so recovery picks the same converter whichever driver listed a file.
-const (
-	formatVCard       = device.FormatVCard
-	formatVCalendar   = device.FormatVCalendar
-	formatICalendar   = device.FormatICalendar
-	formatVNote       = device.FormatVNote
-	formatATPhonebook = device.FormatATPhonebook
-	formatOctets      = device.FormatOctets
-)
-
-// byExtension decides a file's kind and media type from its name alone.
-func byExtension(name string) (device.Kind, string, bool) { return device.ByExtension(name) }
-
 // Classify returns the kind and media type of a file from its name's
 // extension, else from head, its first bytes (up to 512 are looked at):
 //
@@ -36,7 +22,7 @@ func byExtension(name string) (device.Kind, string, bool) { return device.ByExte
 //   - anything else (Gammu's .backup files among them) is a file,
 //     "application/octet-stream", archived raw and not converted.
 func Classify(name string, head []byte) (device.Kind, string) {
-	if kind, format, ok := byExtension(name); ok {
+	if kind, format, ok := device.ByExtension(name); ok {
 		return kind, format
 	}
 	if len(head) > sniffLen {
@@ -48,14 +34,14 @@ func Classify(name string, head []byte) (device.Kind, string) {
 	text := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
 	switch {
 	case hasPrefixFold(text, "BEGIN:VCARD"):
-		return device.KindContact, formatVCard
+		return device.KindContact, device.FormatVCard
 	case hasPrefixFold(text, "BEGIN:VCALENDAR"):
 		if bytes.Contains(bytes.ToUpper(text), []byte("VERSION:2.0")) {
-			return device.KindEvent, formatICalendar
+			return device.KindEvent, device.FormatICalendar
 		}
-		return device.KindEvent, formatVCalendar
+		return device.KindEvent, device.FormatVCalendar
 	case hasPrefixFold(text, "BEGIN:VNOTE"):
-		return device.KindNote, formatVNote
+		return device.KindNote, device.FormatVNote
 	}
 	if len(head) > 0 {
 		mt := http.DetectContentType(head)
@@ -63,7 +49,7 @@ func Classify(name string, head []byte) (device.Kind, string) {
 			return device.KindPhoto, mt
 		}
 	}
-	return device.KindFile, formatOctets
+	return device.KindFile, device.FormatOctets
 }
 
 // atPhonebook recognises a dump of an AT phonebook read: command lines,
@@ -82,9 +68,9 @@ func atPhonebook(head []byte) (string, bool) {
 		case line == "", up == "OK":
 		case strings.HasPrefix(up, "AT+CPBR") || strings.HasPrefix(up, "AT+SPBR"):
 			if memory == "" {
-				return formatATPhonebook, true
+				return device.FormatATPhonebook, true
 			}
-			return mime.FormatMediaType(formatATPhonebook, map[string]string{"memory": memory}), true
+			return mime.FormatMediaType(device.FormatATPhonebook, map[string]string{"memory": memory}), true
 		case strings.HasPrefix(up, "AT+CPBS="):
 			memory = memoryName(line[len("AT+CPBS="):])
 		case strings.HasPrefix(up, "+CPBS:"):

@@ -290,7 +290,7 @@ func (w *walker) dir(rel string, depth int) error {
 
 // add classifies the regular file at p and appends it when kinds want it.
 func (w *walker) add(p string, st fs.FileInfo) {
-	kind, format, ok := byExtension(p)
+	kind, format, ok := device.ByExtension(p)
 	if !ok {
 		kind, format = Classify(p, sniff(w.root, p, st.Size()))
 	}

@@ -357,7 +357,7 @@ func TestUnreadableFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(items) != 2 || items[0].Format != formatOctets || items[1].Kind != device.KindContact {
+	if len(items) != 2 || items[0].Format != device.FormatOctets || items[1].Kind != device.KindContact {
 		t.Fatalf("List = %+v; want both files listed", items)
 	}
 	for _, it := range items {
@@ -544,7 +544,7 @@ func TestClassify(t *testing.T) {
 	}
 	// A command line cut by the sniff window is not judged.
 	long := "AT+CSCS=\"GSM\"\r\n" + strings.Repeat("ATE0\r\n", 100)
-	if _, format := Classify("x", []byte(long)); format != formatOctets {
+	if _, format := Classify("x", []byte(long)); format != device.FormatOctets {
 		t.Errorf("a cut prelude = %q", format)
 	}
 }
