@@ -156,6 +156,7 @@ var readOnly = map[string]string{
 	"+CPAS": "at",  // 27.007 8.1: activity status
 	"+CREG": "r",   // 27.007 7.2 (set changes unsolicited codes)
 	"+CPIN": "rt",  // 27.007 8.3: PIN state (the set form enters a PIN)
+	"+CFUN": "rt",  // 27.007 8.2: functionality level (the set form changes it)
 }
 
 // Examples of what counts as mutating, for the reader (none of these is
@@ -270,6 +271,13 @@ func (r *ATResponder) exec(cmd string) (lines []string, final string) {
 	ub := strings.ToUpper(body)
 	if mutating(body) {
 		r.mutating++
+		// A set to the level the phone is already at changes nothing, and
+		// a real phone answers OK: gammu sends AT+CFUN=1 on every connect
+		// and gives up on an error. It still counts above, so a client
+		// that sends it is seen sending a set command.
+		if ub == "+CFUN=1" {
+			return nil, "OK"
+		}
 		return nil, "+CME ERROR: 3"
 	}
 	switch {
@@ -300,6 +308,10 @@ func (r *ATResponder) exec(cmd string) (lines []string, final string) {
 		return []string{"+CPIN: READY"}, "OK"
 	case ub == "+CPIN=?":
 		return nil, "OK"
+	case ub == "+CFUN?":
+		return []string{"+CFUN: 1"}, "OK" // full functionality, always
+	case ub == "+CFUN=?":
+		return []string{"+CFUN: (1),(0)"}, "OK"
 	case ub == "+CSCS=?":
 		return []string{`+CSCS: ("GSM","IRA","UCS2")`}, "OK"
 	case ub == "+CSCS?":

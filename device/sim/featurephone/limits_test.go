@@ -183,7 +183,7 @@ func TestSimulatorJudgesMutationItself(t *testing.T) {
 	defer ph.OBEXLink.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	send := func(cmd string) {
+	send := func(cmd string) (final string) {
 		t.Helper()
 		if _, err := ph.ATLink.Write(ctx, []byte(cmd+"\r")); err != nil {
 			t.Fatal(err)
@@ -191,8 +191,8 @@ func TestSimulatorJudgesMutationItself(t *testing.T) {
 		var buf []byte
 		chunk := make([]byte, 4096)
 		for {
-			if _, _, complete, err := at.ParseReply(buf, cmd); err != nil || complete {
-				return
+			if r, _, complete, err := at.ParseReply(buf, cmd); err != nil || complete {
+				return r.Final
 			}
 			n, err := ph.ATLink.Read(ctx, chunk)
 			if err != nil {
@@ -202,7 +202,7 @@ func TestSimulatorJudgesMutationItself(t *testing.T) {
 		}
 	}
 	for _, cmd := range []string{"AT", "ATZ", "ATE0", "AT+CMEE=1", "AT+CGMI", "AT+CBC", "AT+CSCS=?", `AT+CSCS="UCS2"`,
-		"AT+CSCS?", "AT+CPBS=?", `AT+CPBS="ME"`, "AT+CPBS?", "AT+CPBR=?", "AT+CPBR=1,20", "AT+CPBR=3"} {
+		"AT+CSCS?", "AT+CPBS=?", `AT+CPBS="ME"`, "AT+CPBS?", "AT+CPBR=?", "AT+CPBR=1,20", "AT+CPBR=3", "AT+CFUN?", "AT+CFUN=?"} {
 		send(cmd)
 	}
 	if _, m := ph.AT.Stats(); m != 0 {
@@ -216,6 +216,16 @@ func TestSimulatorJudgesMutationItself(t *testing.T) {
 	}
 	if _, m := ph.AT.Stats(); m != len(writes) {
 		t.Errorf("AT: %d of %d setting or unknown commands counted as mutating", m, len(writes))
+	}
+	// A set to the level the phone is at is honoured, as a real phone
+	// does (gammu needs it), and still counted; any other level is not.
+	for cmd, want := range map[string]string{"AT+CFUN=1": "OK", "AT+CFUN=0": "+CME ERROR: 3", "AT+CFUN=4": "+CME ERROR: 3"} {
+		if got := send(cmd); got != want {
+			t.Errorf("%s: final %q, want %q", cmd, got, want)
+		}
+	}
+	if _, m := ph.AT.Stats(); m != len(writes)+3 {
+		t.Errorf("AT: CFUN sets not counted: %d mutating, want %d", m, len(writes)+3)
 	}
 
 	// OBEX: raw packets, decoded by the simulator alone.
