@@ -97,7 +97,9 @@ func (e *exporter) convertAll() (err error) {
 		if it.Status == StatusFailed || it.SHA256 == "" {
 			continue
 		}
-		it.Status = StatusOK
+		if it.Status != StatusPartial { // partial says more than ok or kept_raw
+			it.Status = StatusOK
+		}
 		if it.Kind == device.KindPhoto || it.Kind == device.KindFile {
 			e.sum.Counts[it.Kind]++
 			continue
@@ -307,7 +309,9 @@ func (e *exporter) writeCombined(byKind map[string][]formats.Record) ([]*staged,
 }
 
 func (e *exporter) keepRaw(it *ManItem, record int, reason string) {
-	it.Status = StatusKeptRaw
+	if it.Status != StatusPartial {
+		it.Status = StatusKeptRaw
+	}
 	it.Errors = append(it.Errors, ItemError{Record: record, Error: reason})
 	if record >= 0 {
 		reason = fmt.Sprintf("record %d: %s", record, reason)

@@ -67,15 +67,18 @@ type Summary struct {
 	Bytes   int64 `json:"bytes"`
 	// KeptRaw are items with records that could not be converted: their raw
 	// bytes are in the folder. Failed are items that could not be read.
+	// Partial are items the handset stopped sending partway: what came is
+	// kept and converted, the rest is missing.
 	KeptRaw  []ItemReport `json:"kept_raw"`
 	Failed   []ItemReport `json:"failed"`
+	Partial  []ItemReport `json:"partial"`
 	Warnings []string     `json:"warnings"`
 }
 
 // ExitCode is 0 when everything was rescued and converted, 2 when some items
-// were kept raw or failed.
+// were kept raw, failed or read only in part.
 func (s *Summary) ExitCode() int {
-	if len(s.KeptRaw) > 0 || len(s.Failed) > 0 {
+	if len(s.KeptRaw) > 0 || len(s.Failed) > 0 || len(s.Partial) > 0 {
 		return 2
 	}
 	return 0
@@ -90,6 +93,9 @@ type journalEntry struct {
 	SHA256   string      `json:"sha256"`
 	RawSize  int64       `json:"raw_size"`
 	Warnings []string    `json:"warnings,omitempty"`
+	// Partial says why the handset stopped partway through the object; such
+	// an entry is never resumed from, the next run reads the object again.
+	Partial string `json:"partial,omitempty"`
 }
 
 func itemKey(k device.Kind, id string) string { return string(k) + "\x00" + id }
@@ -139,7 +145,7 @@ func Export(ctx context.Context, h device.Handset, opt Options) (*Summary, error
 		writers: make(chan struct{}, writers),
 		sum: &Summary{
 			Device: info, Out: opt.Out, Counts: map[device.Kind]int{},
-			KeptRaw: []ItemReport{}, Failed: []ItemReport{}, Warnings: []string{},
+			KeptRaw: []ItemReport{}, Failed: []ItemReport{}, Partial: []ItemReport{}, Warnings: []string{},
 		},
 	}
 	for _, k := range device.Kinds {
@@ -363,7 +369,7 @@ func loadPrevious(a *archive) (map[string]journalEntry, *Manifest) {
 	}
 	if m != nil {
 		for _, it := range m.Items {
-			if it.Status == StatusFailed || it.SHA256 == "" {
+			if it.Status == StatusFailed || it.Status == StatusPartial || it.SHA256 == "" {
 				continue
 			}
 			prev[itemKey(it.Kind, it.ID)] = journalEntry{
@@ -402,7 +408,7 @@ func fetchWarnings(ws []string) []string {
 // unchanged since they were recorded and from an unchanged handset object.
 func (e *exporter) resumable(it *ManItem) (journalEntry, bool) {
 	je, ok := e.prev[itemKey(it.Kind, it.ID)]
-	if !ok || je.Raw != it.Raw || je.Item.Size != it.Size || !je.Item.Modified.Equal(it.Modified) {
+	if !ok || je.Partial != "" || je.Raw != it.Raw || je.Item.Size != it.Size || !je.Item.Modified.Equal(it.Modified) {
 		return je, false
 	}
 	sum, n, err := e.a.hashFile(it.Raw)
@@ -454,6 +460,12 @@ func (e *exporter) fetchAll(ctx context.Context) (err error) {
 		switch {
 		case err == nil:
 			e.sum.Fetched++
+			if it.Status == StatusPartial {
+				reason := it.Errors[len(it.Errors)-1].Error
+				e.sum.Partial = append(e.sum.Partial, ItemReport{Kind: it.Kind, ID: it.ID, Name: it.Name, Raw: it.Raw, Reason: reason})
+				e.report(Event{Stage: StageFetch, Kind: it.Kind, Item: it.Name, Done: e.done, Total: len(e.items),
+					Warning: fmt.Sprintf("%s read only in part, what came is kept: %s", it.Name, reason)})
+			}
 			e.advance(it, it.RawSize, false)
 			if err := e.backgroundError(); err != nil {
 				return err
@@ -543,12 +555,26 @@ const (
 	writers     = 4
 )
 
+// incomplete is a handset reader that ended early on purpose: what it gave
+// is real data, and Incomplete says why the rest of the object is missing
+// (device/at's phonebook read when the phone refuses its later slots).
+type incomplete interface{ Incomplete() error }
+
 // fetch reads one item off the handset into a staged file; flush commits
 // and journals it.
 func (e *exporter) fetch(ctx context.Context, it *ManItem) error {
 	rc, err := e.h.Open(ctx, it.Item)
 	if err != nil {
 		return err
+	}
+	// Asked once all was read, before the bytes are handed to a writer.
+	partial := func() {
+		if ic, ok := rc.(incomplete); ok {
+			if why := ic.Incomplete(); why != nil {
+				it.Status = StatusPartial
+				it.Errors = append(it.Errors, ItemError{Record: -1, Error: why.Error()})
+			}
+		}
 	}
 	limit := int64(maxUnknownSize)
 	if it.Size >= 0 {
@@ -564,6 +590,7 @@ func (e *exporter) fetch(ctx context.Context, it *ManItem) error {
 		if cerr != nil {
 			return cerr
 		}
+		partial()
 		sum := sha256.Sum256(data)
 		e.fetched(it, hex.EncodeToString(sum[:]), int64(len(data)))
 		e.sinceFlush++
@@ -587,6 +614,7 @@ func (e *exporter) fetch(ctx context.Context, it *ManItem) error {
 		e.a.discard([]*staged{st})
 		return cerr
 	}
+	partial()
 	e.fetched(it, st.sum, st.n)
 	e.sinceFlush++
 	e.bytesSinceFlush += st.n
@@ -619,8 +647,11 @@ func (e *exporter) staged(it *ManItem, st *staged, err error) {
 		return
 	}
 	e.pending = append(e.pending, st)
-	e.pendingJournal = append(e.pendingJournal, journalEntry{Item: it.Item, Raw: it.Raw,
-		SHA256: st.sum, RawSize: st.n, Warnings: it.Warnings})
+	je := journalEntry{Item: it.Item, Raw: it.Raw, SHA256: st.sum, RawSize: st.n, Warnings: it.Warnings}
+	if it.Status == StatusPartial {
+		je.Partial = it.Errors[len(it.Errors)-1].Error
+	}
+	e.pendingJournal = append(e.pendingJournal, je)
 }
 
 // backgroundError returns the first error of a background writer.

@@ -232,6 +232,76 @@ func TestResumeAfterDisconnect(t *testing.T) {
 	}
 }
 
+// TestPartialItemKeptAndRetried: an object the handset sent only in part
+// (its reader says Incomplete) is kept and converted, marked partial, makes
+// the exit code 2, is never resumed from but read again by the next run,
+// and an interrupted export with it ends as an uninterrupted one.
+func TestPartialItemKeptAndRetried(t *testing.T) {
+	partialPhone := func() *fakeHandset {
+		h := smallPhone()
+		h.partial = map[string]string{"c0": "the phone stopped after slot 3", "p1": "the photo stops short"}
+		return h
+	}
+	ref := t.TempDir()
+	sum, err := Export(context.Background(), partialPhone(), Options{Out: ref})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Partial) != 2 || sum.ExitCode() != 2 || !strings.Contains(sum.Partial[0].Reason, "stopped after slot 3") {
+		t.Fatalf("partial = %+v, exit %d", sum.Partial, sum.ExitCode())
+	}
+	m, err := ReadManifest(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range m.Items {
+		partial := it.ID == "c0" || it.ID == "p1"
+		if (it.Status == StatusPartial) != partial {
+			t.Errorf("%s: status %s", it.ID, it.Status)
+		}
+		if partial && (it.SHA256 == "" || len(it.Errors) == 0 || (it.ID == "c0" && len(it.Outputs) == 0)) {
+			t.Errorf("%s: partial item not kept and converted: %+v", it.ID, it)
+		}
+	}
+	want := tree(t, ref)
+
+	// A rerun reads exactly the partial items again.
+	h := partialPhone()
+	sum, err = Export(context.Background(), h, Options{Out: ref})
+	if err != nil || sum.Fetched != 2 || h.opens != 2 {
+		t.Fatalf("rerun: err %v, fetched %d, opens %d; want the 2 partial items read again", err, sum.Fetched, h.opens)
+	}
+	if got := tree(t, ref); !sameTree(want, got) {
+		t.Fatalf("rerun changed the folder: %s", diffTree(want, got))
+	}
+
+	// Interrupted after the partial photo was read, then resumed.
+	out := t.TempDir()
+	cut := partialPhone()
+	for _, it := range cut.items { // cut just past the partial photo
+		cut.cutAfter += it.Size
+		if it.ID == "p1" {
+			cut.cutAfter += 50
+			break
+		}
+	}
+	if _, err := Export(context.Background(), cut, Options{Out: out}); !errors.Is(err, device.ErrDisconnected) {
+		t.Fatalf("cut: err = %v", err)
+	}
+	if _, err := Export(context.Background(), partialPhone(), Options{Out: out}); err != nil {
+		t.Fatal(err)
+	}
+	if got := tree(t, out); !sameTree(want, got) {
+		t.Fatalf("resumed partial export differs: %s", diffTree(want, got))
+	}
+
+	// Once the handset gives everything, the items are whole and ok.
+	sum, err = Export(context.Background(), smallPhone(), Options{Out: out})
+	if err != nil || len(sum.Partial) != 0 || sum.Fetched != 2 {
+		t.Fatalf("full run: err %v, partial %v, fetched %d", err, sum.Partial, sum.Fetched)
+	}
+}
+
 func TestCancelStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	n := 0

@@ -26,6 +26,9 @@ type fakeHandset struct {
 	// failIDs make Open of those items fail (an unreadable object), without
 	// disconnecting.
 	failIDs map[string]bool
+	// partial: Open of those items gives their bytes but says, through
+	// Incomplete, that the handset stopped partway (device/at's way).
+	partial map[string]string
 }
 
 var _ device.Handset = (*fakeHandset)(nil)
@@ -60,7 +63,20 @@ func (f *fakeHandset) Open(ctx context.Context, it device.Item) (io.ReadCloser, 
 	if !ok {
 		return nil, fmt.Errorf("fake: no object %s", it.ID)
 	}
-	return &fakeReader{f: f, r: bytes.NewReader(d)}, nil
+	fr := &fakeReader{f: f, r: bytes.NewReader(d)}
+	if why, ok := f.partial[it.ID]; ok {
+		return &partialFakeReader{fr, why}, nil
+	}
+	return fr, nil
+}
+
+type partialFakeReader struct {
+	*fakeReader
+	why string
+}
+
+func (r *partialFakeReader) Incomplete() error {
+	return fmt.Errorf("fake: %s: %w", r.why, device.ErrProtocol)
 }
 
 func (f *fakeHandset) Close() error { return nil }

@@ -20,6 +20,11 @@ const (
 	StatusOK      = "ok"       // fetched and every record converted
 	StatusKeptRaw = "kept_raw" // fetched; some or all records could not be converted and are kept raw only
 	StatusFailed  = "failed"   // could not be read from the handset
+	// StatusPartial: the handset stopped partway through this object (a
+	// phonebook whose later slots it refuses, a phone that stops
+	// answering). What came is kept and converted; Errors says what is
+	// missing, and the next run of the same export reads it again.
+	StatusPartial = "partial"
 )
 
 // Manifest is manifest.json: what was rescued, from which handset, with a

@@ -602,8 +602,9 @@ func (m *Model) viewDone(w int) []string {
 		}
 	}
 	out = append(out, reportList("Kept as the phone sent them (could not be converted)", s.KeptRaw, w)...)
+	out = append(out, reportList("Read only in part (what came is kept)", s.Partial, w)...)
 	out = append(out, reportList("Could not be read", s.Failed, w)...)
-	if len(s.Failed) > 0 {
+	if len(s.Failed) > 0 || len(s.Partial) > 0 {
 		out = append(out, para("Reconnect the phone and run sk-rescue again with the same folder to retry them.", w, 0, nil)...)
 	}
 	if len(s.Warnings) > 0 {

@@ -290,11 +290,14 @@ func printExportSummary(w io.Writer, s *recovery.Summary) {
 	for _, r := range s.KeptRaw {
 		fmt.Fprintf(w, "  kept raw: %s %s (%s): %s\n", r.Kind, r.Name, r.Raw, r.Reason)
 	}
+	for _, r := range s.Partial {
+		fmt.Fprintf(w, "  PARTIAL:  %s %s (%s, what came is kept): %s\n", r.Kind, r.Name, r.Raw, r.Reason)
+	}
 	for _, r := range s.Failed {
 		fmt.Fprintf(w, "  FAILED:   %s %s: %s\n", r.Kind, r.Name, r.Reason)
 	}
-	if len(s.Failed) > 0 {
-		fmt.Fprintln(w, "Some items could not be read: reconnect the phone and run the same command again to retry them.")
+	if len(s.Failed) > 0 || len(s.Partial) > 0 {
+		fmt.Fprintln(w, "Some items could not be read in full: reconnect the phone and run the same command again to retry them.")
 	}
 	fmt.Fprintf(w, "Check it any time with: sk-rescue verify %s\n", s.Out)
 }

@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path"
@@ -15,7 +19,9 @@ import (
 	"time"
 
 	"github.com/sk-rescue/sk-rescue/device/sim/dataset"
+	"github.com/sk-rescue/sk-rescue/device/sim/featurephone"
 	"github.com/sk-rescue/sk-rescue/device/sim/sidekick"
+	"github.com/sk-rescue/sk-rescue/recovery"
 )
 
 // runCLI runs sk-rescue in-process and returns its exit code and output.
@@ -298,6 +304,95 @@ func TestExportFeaturePhone(t *testing.T) {
 	if code, stdout, _ := runCLI(t, "verify", out); code != 0 {
 		t.Errorf("verify: %s", stdout)
 	}
+}
+
+// TestExportFailingSIMKeepsPart: a SIM that fails from slot 101 on is read
+// as far as it goes; those entries are kept and converted, the item is
+// marked partial, the exit code is 2, and a rerun reads the SIM again and
+// ends with the same files.
+func TestExportFailingSIMKeepsPart(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "fp")
+	args := []string{"export", "--all", "--device", "sim:featurephone?failfrom=101", "--out", out, "--json"}
+	code, stdout, stderr := runCLI(t, args...)
+	if code != 2 {
+		t.Fatalf("export exit %d, want 2 (partial)\n%s\n%s", code, stdout, stderr)
+	}
+	type summary struct {
+		Counts  map[string]int
+		Fetched int
+		Partial []struct{ ID, Raw, Reason string }
+		Failed  []any
+	}
+	var sum summary
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatal(err)
+	}
+	lost := 0
+	for _, e := range featurephone.Dataset().SIM {
+		if e.Duplicate < 0 && e.Slot >= 101 {
+			lost++
+		}
+	}
+	if want := 210 - lost; sum.Counts["contact"] != want || lost == 0 {
+		t.Errorf("contacts %d, want %d (the %d SIM-only entries past slot 100 missing, the rest kept)", sum.Counts["contact"], want, lost)
+	}
+	if len(sum.Partial) != 1 || sum.Partial[0].Raw != "raw/contacts/SM.atpb" ||
+		!strings.Contains(sum.Partial[0].Reason, "refused 5 blocks") || len(sum.Failed) != 0 {
+		t.Fatalf("partial %+v, failed %v", sum.Partial, sum.Failed)
+	}
+	m, err := recovery.ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var statuses []string
+	for _, it := range m.Items {
+		if it.Status == recovery.StatusPartial {
+			statuses = append(statuses, it.ID)
+			if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(it.Raw))); err != nil || it.SHA256 == "" {
+				t.Errorf("partial item's raw bytes not kept: %v", err)
+			}
+		}
+	}
+	if len(statuses) != 1 {
+		t.Errorf("items marked partial: %v", statuses)
+	}
+	before := snapshot(t, out)
+	code, stdout, _ = runCLI(t, args...)
+	if code != 2 {
+		t.Fatalf("rerun exit %d", code)
+	}
+	var again summary
+	if err := json.Unmarshal([]byte(stdout), &again); err != nil {
+		t.Fatal(err)
+	}
+	if again.Fetched != 1 {
+		t.Errorf("rerun fetched %d items, want only the partial one again", again.Fetched)
+	}
+	if after := snapshot(t, out); !maps.Equal(before, after) {
+		t.Errorf("the rerun changed the folder")
+	}
+}
+
+// snapshot maps every file under dir to its contents' SHA-256.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		s := sha256.Sum256(b)
+		files[p] = hex.EncodeToString(s[:])
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }
 
 // TestExportCorpusFolder exports a folder of real handsets' files (the Gammu

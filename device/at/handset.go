@@ -60,6 +60,9 @@ type MemoryStats struct {
 	Failed int `json:"failed"`
 	// BlocksFailed counts block reads that fell back to one slot at a time.
 	BlocksFailed int `json:"blocks_failed"`
+	// Stopped says why the read ended before the last slot, when it did
+	// and what came before was kept.
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // String is the reconciliation a report prints.
@@ -70,6 +73,9 @@ func (s MemoryStats) String() string {
 	}
 	if s.Failed > 0 {
 		out += fmt.Sprintf(", %d slots refused", s.Failed)
+	}
+	if s.Stopped != "" {
+		out += "; stopped early: " + s.Stopped
 	}
 	return out
 }
@@ -195,7 +201,7 @@ func (h *Handset) Stats() []MemoryStats {
 func (h *Handset) Warnings() []string {
 	var w []string
 	for _, s := range h.Stats() {
-		if (s.Used >= 0 && s.Used != s.Read) || s.Failed > 0 {
+		if (s.Used >= 0 && s.Used != s.Read) || s.Failed > 0 || s.Stopped != "" {
 			w = append(w, "at: "+s.String())
 		}
 	}
@@ -323,6 +329,17 @@ func (h *Handset) Open(ctx context.Context, it device.Item) (io.ReadCloser, erro
 		return fmt.Errorf("at: reading %s: %s after %d of %d slots (%d entries); nothing of it is kept: %w",
 			mem, why, done, st.Last-st.First+1, st.Read, err)
 	}
+	// end ends the read early but keeps what came: the entries read so far
+	// are the phone's real data, and a phone whose battery is dying may
+	// never answer again. Without an entry there is nothing to keep.
+	end := func(why string, err error) (io.ReadCloser, error) {
+		if st.Read == 0 {
+			return nil, stop(why, err)
+		}
+		st.Stopped = fmt.Sprintf("%s after %d of %d slots", why, done, st.Last-st.First+1)
+		return &partialReader{Reader: bytes.NewReader(out.Bytes()),
+			why: fmt.Errorf("at: reading %s: %s: %w", mem, st.Stopped, err)}, nil
+	}
 	add := func(cmd string, r Reply) error {
 		if int64(out.Len()+len(cmd)+1+len(r.Raw)) > maxBytes {
 			return stop(fmt.Sprintf("the replies pass %d bytes", maxBytes), device.ErrProtocol)
@@ -349,7 +366,7 @@ func (h *Handset) Open(ctx context.Context, it device.Item) (io.ReadCloser, erro
 			continue
 		}
 		if !IsCommandError(err) {
-			return nil, stop("no answer", err)
+			return end(fmt.Sprintf("no answer (%v)", err), err)
 		}
 		failedBefore := st.Failed
 		if a == b {
@@ -372,7 +389,7 @@ func (h *Handset) Open(ctx context.Context, it device.Item) (io.ReadCloser, erro
 				case IsCommandError(err):
 					h.slotFailed(st, err)
 				default:
-					return nil, stop("no answer", err)
+					return end(fmt.Sprintf("no answer (%v)", err), err)
 				}
 				done++
 			}
@@ -386,12 +403,25 @@ func (h *Handset) Open(ctx context.Context, it device.Item) (io.ReadCloser, erro
 		}
 		failedRun++
 		if failedRun >= MaxFailedBlocks {
-			return nil, stop(fmt.Sprintf("the phone refused %d blocks in a row (last: %v)", failedRun, err),
-				device.ErrProtocol)
+			return end(fmt.Sprintf("the phone refused %d blocks in a row (last: %v)", failedRun, err), device.ErrProtocol)
 		}
 	}
 	return io.NopCloser(bytes.NewReader(out.Bytes())), nil
 }
+
+// partialReader is a phonebook read that ended early: its bytes are what
+// the phone answered before, and Incomplete says why the rest is missing
+// (recovery keeps the bytes and marks the item partial).
+type partialReader struct {
+	*bytes.Reader
+	why error
+}
+
+// Close does nothing: the bytes are in memory.
+func (p *partialReader) Close() error { return nil }
+
+// Incomplete says why the read ended before the phonebook's last slot.
+func (p *partialReader) Incomplete() error { return p.why }
 
 // slotFailed counts a refused slot: "not found" (CME 22) and "invalid
 // index" (CME 21) are empty slots, anything else a failure.

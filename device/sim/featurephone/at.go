@@ -26,6 +26,10 @@ type ATQuirks struct {
 	// FailME: the phone memory is unreadable, every AT+CPBR while ME is
 	// selected (block or single slot) is refused with +CME ERROR: 100.
 	FailME bool
+	// FailFrom, when above 0: every SIM slot from FailFrom on is unreadable,
+	// as on a SIM that fails partway; any AT+CPBR reaching one is refused
+	// with +CME ERROR: 100.
+	FailFrom int
 }
 
 // ATResponder is the phone's modem.
@@ -362,6 +366,9 @@ func (r *ATResponder) cpbr(args string) ([]string, string) {
 		return nil, "+CME ERROR: 21"
 	}
 	if r.q.FailME && r.memory == "ME" {
+		return nil, "+CME ERROR: 100"
+	}
+	if r.q.FailFrom > 0 && r.memory == "SM" && hi >= r.q.FailFrom {
 		return nil, "+CME ERROR: 100"
 	}
 	bad := r.d.BadSlot()

@@ -70,11 +70,13 @@ type Params struct {
 	NoLength bool
 	// FailME (failme=1) refuses every AT read of the phone memory.
 	FailME bool
+	// FailFrom (failfrom=N) refuses every AT read of SIM slot N or later.
+	FailFrom int
 }
 
 // Keys are the accepted parameter names.
 var Keys = []string{"refusebulk", "failblock", "hexargs", "split", "busy", "battery", "latency",
-	"emptycontinue", "overlength", "nolength", "failme"}
+	"emptycontinue", "overlength", "nolength", "failme", "failfrom"}
 
 // ParseParams reads the selector's parameters.
 func ParseParams(sel device.Selector) (Params, error) {
@@ -121,6 +123,12 @@ func ParseParams(sel device.Selector) (Params, error) {
 			p.NoLength, err = flag()
 		case "failme":
 			p.FailME, err = flag()
+		case "failfrom":
+			n, e := strconv.Atoi(v)
+			if e != nil || n < 1 || n > SIMSlots {
+				err = fmt.Errorf("featurephone: failfrom=%q: want a SIM slot, 1–%d", v, SIMSlots)
+			}
+			p.FailFrom = n
 		case "busy", "battery":
 			n, e := strconv.Atoi(v)
 			if e != nil || n < 0 || (k == "battery" && n > 100) || n > 1000 {
@@ -175,7 +183,7 @@ func Start(p Params) *Phone {
 	ph := &Phone{Data: d, Params: p,
 		OBEX: NewOBEXResponder(d, OBEXQuirks{RefuseBulk: p.RefuseBulk, Busy: p.Busy, Split: p.Split,
 			EmptyContinue: p.EmptyContinue, OverLength: p.OverLength, NoLength: p.NoLength}),
-		AT: NewATResponder(d, ATQuirks{HexArgs: p.HexArgs, FailBlock: p.FailBlock, FailME: p.FailME}, p.Battery)}
+		AT: NewATResponder(d, ATQuirks{HexArgs: p.HexArgs, FailBlock: p.FailBlock, FailME: p.FailME, FailFrom: p.FailFrom}, p.Battery)}
 	var obexDev, atDev *sim.DeviceEnd
 	ph.OBEXLink, obexDev = sim.NewLink(m)
 	ph.ATLink, atDev = sim.NewLink(m)

@@ -1,8 +1,10 @@
 package featurephone_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -141,6 +143,58 @@ func TestUnreadableMemoryStops(t *testing.T) {
 				t.Errorf("SM: %v", err)
 			}
 		}
+	}
+}
+
+// TestFailingSIMKeepsWhatWasRead: a SIM that fails from slot 101 on stops
+// the read after MaxFailedBlocks refused blocks, but the entries before
+// are the phone's data and are handed over, with Incomplete saying why
+// the rest is missing and a warning for the summary.
+func TestFailingSIMKeepsWhatWasRead(t *testing.T) {
+	h, ph := open(t, "sim:featurephone?failfrom=101")
+	a := atPart(h)
+	items, err := a.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sm device.Item
+	for _, it := range items {
+		if it.ID == "SM" {
+			sm = it
+		}
+	}
+	rc, err := a.Open(context.Background(), sm)
+	if err != nil {
+		t.Fatalf("open SM: %v", err)
+	}
+	b, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ic, ok := rc.(interface{ Incomplete() error })
+	if !ok || ic.Incomplete() == nil || !strings.Contains(ic.Incomplete().Error(), "refused 5 blocks in a row") ||
+		!errors.Is(ic.Incomplete(), device.ErrProtocol) {
+		t.Fatalf("the partial read does not say it is partial: %T", rc)
+	}
+	var want, got int
+	for _, e := range ph.Data.SIM {
+		if e.Slot >= 101 {
+			continue
+		}
+		want++
+		if bytes.Contains(b, []byte(fmt.Sprintf("+CPBR: %d,%q", e.Slot, e.Number))) {
+			got++
+		}
+	}
+	if want == 0 || got != want {
+		t.Errorf("kept %d of the %d SIM entries before slot 101", got, want)
+	}
+	if bytes.Contains(b, []byte("+CPBR: 101,")) || bytes.Contains(b, []byte("ERROR")) {
+		t.Errorf("the kept bytes hold a refused read:\n%s", b)
+	}
+	if w := strings.Join(a.Warnings(), "\n"); !strings.Contains(w, "SM:") || !strings.Contains(w, "stopped early") {
+		t.Errorf("warnings = %q, want SM stopped early", w)
 	}
 }
 
