@@ -1,11 +1,24 @@
 package main
 
-// gadget featurephone: device/sim/featurephone's two responders behind the
-// kernel's own CDC functions. The configfs gadget (lab/init.sh) has an acm
-// function (CDC-ACM 2/2, the modem) and an obex function (CDC-WMC OBEX
-// 2/0x0b); u_serial gives each a gadget-side tty, /dev/ttyGSn. This
-// program bridges each tty, in raw mode, to the host end of the
-// responder's sim link:
+// gadget featurephone: device/sim/featurephone's two responders behind a
+// configfs gadget (lab/init.sh), in one of two shapes:
+//
+//   - the phone's USB face: the kernel's acm function (CDC-ACM 2/2, the
+//     modem, gadget tty /dev/ttyGSn) and a FunctionFS CDC-WMC OBEX
+//     function this program serves itself (ffsOBEX):
+//     gadget featurephone -at /dev/ttyGS0 -ffs /dev/ffs-obex
+//   - a transparent OBEX serial port, as phones exposed OBEX over a cable
+//     or Bluetooth RFCOMM: an acm function whose tty carries OBEX packets
+//     and nothing else (obexftp -t finds it by its answer to an ABORT), no
+//     modem:
+//     gadget featurephone -at "" -obex /dev/ttyGS1
+//
+// (The kernel's own obex function is not used: f_obex keeps the gadget
+// off the bus until its tty is opened while connected, which needs
+// enumeration first; see docs/TESTING.md.)
+//
+// A tty is bridged, in raw mode, to the host end of its responder's sim
+// link:
 //
 //	tty read  → sim link Write (AT command bytes, OBEX request bytes)
 //	sim link Read → tty write (replies)
@@ -19,12 +32,9 @@ package main
 //
 // u_serial hangs the tty up whenever its function is disconnected: bus
 // reset, enumeration, a SET_INTERFACE on the ACM data interface (libusb
-// claiming it), and for obex every switch of the data interface back to
-// alternate setting 0 (each OBEX client's end). The bridge reopens the tty
-// after each hangup; the responders and their links live as long as the
-// process, as a phone's state outlives a cable.
-//
-//	gadget featurephone -at /dev/ttyGS0 -obex /dev/ttyGS1 -device sim:featurephone
+// claiming it). The bridge reopens the tty after each hangup; the
+// responders and their links live as long as the process, as a phone's
+// state outlives a cable.
 
 import (
 	"context"
@@ -49,8 +59,8 @@ import (
 
 func featurePhone(args []string) error {
 	fs := flag.NewFlagSet("featurephone", flag.ExitOnError)
-	atTTY := fs.String("at", "/dev/ttyGS0", "gadget tty of the acm function (the modem)")
-	obexTTY := fs.String("obex", "", "gadget tty of the kernel's obex function (see the package comment: f_obex never enumerates)")
+	atTTY := fs.String("at", "/dev/ttyGS0", "gadget tty of the acm function (the modem); empty: no modem")
+	obexTTY := fs.String("obex", "", "gadget tty carrying transparent OBEX (an acm function's, as a phone's OBEX serial port), instead of -ffs")
 	obexFFS := fs.String("ffs", "/dev/ffs-obex", "mounted functionfs instance for the OBEX function, when -obex is empty")
 	sel := fs.String("device", "sim:featurephone", "simulated phone: sim:featurephone?KEY=VALUE&… (the selector's parameters)")
 	verbose := fs.Bool("v", false, "log tty opens, hangups and byte counts")
@@ -88,6 +98,9 @@ func featurePhone(args []string) error {
 		}
 		go serveEP0(ctx, ep0, ph.OBEXLink, logf)
 	}
+	if *atTTY == "" {
+		select {} // OBEX only: serve until killed
+	}
 	bridgeTTY(ctx, "at", *atTTY, ph.ATLink, refused, logf)
 	return nil
 }
@@ -102,6 +115,13 @@ type stats struct {
 	// which the simulator gives only to commands it counts as mutating
 	// (device/sim/featurephone/at.go), in order.
 	ATRefused []string `json:"at_refused"`
+	// ATMutating are the command lines the modem counted as mutating,
+	// refused or not (AT+CFUN=1 is answered OK), in order.
+	ATMutating []string `json:"at_mutating"`
+	// OBEXOps are the OBEX requests per opcode ("0x80"), OBEXMutating
+	// those counted as mutating, described ("opcode 0x85 flags 0x00").
+	OBEXOps      map[string]int `json:"obex_ops"`
+	OBEXMutating []string       `json:"obex_mutating"`
 }
 
 // dumpStats writes the counters to path (via a rename, so a reader never
@@ -111,7 +131,12 @@ func dumpStats(path string, ph *featurephone.Phone, r *refusals, logf func(strin
 	signal.Notify(c, syscall.SIGUSR1)
 	for range c {
 		cmds, _ := ph.AT.Stats()
-		st := stats{Requests: ph.Requests(), Mutating: ph.Mutating(), ATCmds: cmds, ATRefused: r.list()}
+		ops, _, _ := ph.OBEX.Stats()
+		st := stats{Requests: ph.Requests(), Mutating: ph.Mutating(), ATCmds: cmds, ATRefused: r.list(),
+			ATMutating: ph.AT.MutatingCommands(), OBEXOps: map[string]int{}, OBEXMutating: ph.OBEX.MutatingRequests()}
+		for op, n := range ops {
+			st.OBEXOps[fmt.Sprintf("0x%02x", op)] = n
+		}
 		b, _ := json.MarshalIndent(st, "", "  ")
 		if err := os.WriteFile(path+".tmp", b, 0o644); err != nil {
 			logf("stats: %v", err)

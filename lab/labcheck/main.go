@@ -5,7 +5,7 @@
 //
 //	labcheck fixture DIR          write the fixture folder (deterministic)
 //	labcheck report OUT FIXTURE [GROUP…]
-//	                              judge OUT/{qemu-mtp,umtprd,sim} (or only
+//	                              judge OUT/{qemu-mtp,umtprd,sim,featurephone} (or only
 //	                              the groups named) against FIXTURE and
 //	                              OUT/sim-ref (a host-side export of the
 //	                              same simulator); exit 1 when a scenario
@@ -194,8 +194,22 @@ func report(out, fixture string, groups []string) int {
 			if err == nil {
 				d, err = simMatchesRef(dir, ref)
 			}
+			if err == nil {
+				var w string
+				w, err = exportSentNoWrites(dir)
+				d += "; " + w
+			}
 			add(name, err, d)
 		}
+		dir := filepath.Join(out, "featurephone")
+		d, err := gammuReadsMemory(dir, "gammu-sm", "SM", "stats-before-gammu-sm", "stats-after-gammu-sm")
+		add("featurephone: gammu getallmemory SM reads the simulator's SIM phonebook", err, d)
+		d, err = gammuReadsMemory(dir, "gammu-me", "ME", "stats-after-gammu-sm", "stats-after-gammu-me")
+		add("featurephone: gammu getallmemory ME reads the simulator's phone memory", err, d)
+		d, err = obexftpLists(dir)
+		add("featurephone: obexftp lists the simulator's OBEX folders (transparent OBEX tty)", err, d)
+		d, err = obexftpFetches(dir)
+		add("featurephone: obexftp -g fetches a photo byte-identical (transparent OBEX tty)", err, d)
 	}
 	pass := 0
 	for _, r := range results {

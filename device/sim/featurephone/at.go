@@ -40,6 +40,7 @@ type ATResponder struct {
 	mu       sync.Mutex
 	cmds     map[string]int
 	mutating int
+	mutLog   []string // the mutating command lines, in order (first maxMutLog)
 	echo     bool
 	charset  string
 	memory   string
@@ -65,6 +66,19 @@ func (r *ATResponder) Stats() (cmds map[string]int, mutating int) {
 		cmds[k] = v
 	}
 	return cmds, r.mutating
+}
+
+// maxMutLog bounds MutatingCommands against a client that sends nothing
+// else.
+const maxMutLog = 1000
+
+// MutatingCommands returns the command lines counted as mutating, in the
+// order received (at most the first 1000): the lab names what a peer such
+// as gammu sent, refused or not.
+func (r *ATResponder) MutatingCommands() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.mutLog...)
 }
 
 // Requests is the number of commands received.
@@ -133,7 +147,10 @@ func (r *ATResponder) reply(ctx context.Context, dev *sim.DeviceEnd, cmd string)
 // shared with device/at: if the client wrongly allowed a command, a shared
 // table would agree with it. A command counts as read-only only when it
 // is listed here in the form sent (V.250: "AT+X" action, "AT+X?" read,
-// "AT+X=?" test, "AT+X=…" set); everything else counts as mutating.
+// "AT+X=…" set) or is a test command ("AT+X=?", any name: V.250 5.4.2
+// defines it as asking whether X exists and which values it takes, and a
+// DCE that does not know X answers ERROR and does nothing); everything
+// else counts as mutating.
 var readOnly = map[string]string{
 	// name: the forms that only read, from "a" action, "r" read, "t" test,
 	// "s" set.
@@ -161,6 +178,7 @@ var readOnly = map[string]string{
 	"+CREG": "r",   // 27.007 7.2 (set changes unsolicited codes)
 	"+CPIN": "rt",  // 27.007 8.3: PIN state (the set form enters a PIN)
 	"+CFUN": "rt",  // 27.007 8.2: functionality level (the set form changes it)
+	"+CIMI": "a",   // 27.007 5.6: the SIM's IMSI
 }
 
 // Examples of what counts as mutating, for the reader (none of these is
@@ -187,6 +205,9 @@ func mutating(body string) bool {
 	}
 	if strings.ContainsAny(body, ";\r\n\x00\x1a\x1b") {
 		return true // concatenated or hidden commands
+	}
+	if form == "t" {
+		return false // a test command only reports (see readOnly)
 	}
 	forms, ok := readOnly[name]
 	return !ok || !strings.Contains(forms, form)
@@ -275,6 +296,9 @@ func (r *ATResponder) exec(cmd string) (lines []string, final string) {
 	ub := strings.ToUpper(body)
 	if mutating(body) {
 		r.mutating++
+		if len(r.mutLog) < maxMutLog {
+			r.mutLog = append(r.mutLog, cmd)
+		}
 		// A set to the level the phone is already at changes nothing, and
 		// a real phone answers OK: gammu sends AT+CFUN=1 on every connect
 		// and gives up on an error. It still counts above, so a client
@@ -306,6 +330,8 @@ func (r *ATResponder) exec(cmd string) (lines []string, final string) {
 		return []string{Firmware}, "OK"
 	case ub == "+CGSN":
 		return []string{IMEI}, "OK"
+	case ub == "+CIMI":
+		return []string{IMSI}, "OK"
 	case ub == "+CBC":
 		return []string{fmt.Sprintf("+CBC: 0,%d", r.battery)}, "OK"
 	case ub == "+CPIN?":

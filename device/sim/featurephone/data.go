@@ -33,6 +33,8 @@ const (
 	Model    = "FP-6230 (sim)"
 	IMEI     = "356938035643809"
 	Firmware = "V 5.10 (sim)"
+	// IMSI is the SIM's, on the ITU test network 001-01.
+	IMSI = "001010000012345"
 )
 
 // SIMEntry is one slot of the SIM phonebook.

@@ -72,11 +72,15 @@ type Params struct {
 	FailME bool
 	// FailFrom (failfrom=N) refuses every AT read of SIM slot N or later.
 	FailFrom int
+	// MaxPacket (maxpacket=N, 255–65535) is the largest OBEX packet the
+	// phone sends or accepts; 0 means the responder's default (2048).
+	// Phones on serial links often had small ones.
+	MaxPacket int
 }
 
 // Keys are the accepted parameter names.
 var Keys = []string{"refusebulk", "failblock", "hexargs", "split", "busy", "battery", "latency",
-	"emptycontinue", "overlength", "nolength", "failme", "failfrom"}
+	"emptycontinue", "overlength", "nolength", "failme", "failfrom", "maxpacket"}
 
 // ParseParams reads the selector's parameters.
 func ParseParams(sel device.Selector) (Params, error) {
@@ -129,6 +133,12 @@ func ParseParams(sel device.Selector) (Params, error) {
 				err = fmt.Errorf("featurephone: failfrom=%q: want a SIM slot, 1–%d", v, SIMSlots)
 			}
 			p.FailFrom = n
+		case "maxpacket":
+			n, e := strconv.Atoi(v)
+			if e != nil || n < 255 || n > 65535 {
+				err = fmt.Errorf("featurephone: maxpacket=%q: want 255–65535 (IrOBEX's minimum to its maximum)", v)
+			}
+			p.MaxPacket = n
 		case "busy", "battery":
 			n, e := strconv.Atoi(v)
 			if e != nil || n < 0 || (k == "battery" && n > 100) || n > 1000 {
@@ -182,7 +192,7 @@ func Start(p Params) *Phone {
 	}
 	ph := &Phone{Data: d, Params: p,
 		OBEX: NewOBEXResponder(d, OBEXQuirks{RefuseBulk: p.RefuseBulk, Busy: p.Busy, Split: p.Split,
-			EmptyContinue: p.EmptyContinue, OverLength: p.OverLength, NoLength: p.NoLength}),
+			EmptyContinue: p.EmptyContinue, OverLength: p.OverLength, NoLength: p.NoLength, MaxPacket: uint16(p.MaxPacket)}),
 		AT: NewATResponder(d, ATQuirks{HexArgs: p.HexArgs, FailBlock: p.FailBlock, FailME: p.FailME, FailFrom: p.FailFrom}, p.Battery)}
 	var obexDev, atDev *sim.DeviceEnd
 	ph.OBEXLink, obexDev = sim.NewLink(m)

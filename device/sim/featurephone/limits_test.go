@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -256,7 +257,7 @@ func TestSimulatorJudgesMutationItself(t *testing.T) {
 		}
 	}
 	for _, cmd := range []string{"AT", "ATZ", "ATE0", "AT+CMEE=1", "AT+CGMI", "AT+CBC", "AT+CSCS=?", `AT+CSCS="UCS2"`,
-		"AT+CSCS?", "AT+CPBS=?", `AT+CPBS="ME"`, "AT+CPBS?", "AT+CPBR=?", "AT+CPBR=1,20", "AT+CPBR=3", "AT+CFUN?", "AT+CFUN=?"} {
+		"AT+CSCS?", "AT+CPBS=?", `AT+CPBS="ME"`, "AT+CPBS?", "AT+CPBR=?", "AT+CPBR=1,20", "AT+CPBR=3", "AT+CFUN?", "AT+CFUN=?", "AT+CIMI"} {
 		send(cmd)
 	}
 	if _, m := ph.AT.Stats(); m != 0 {
@@ -320,5 +321,134 @@ func TestSimulatorJudgesMutationItself(t *testing.T) {
 	}
 	if _, _, m := ph.OBEX.Stats(); m != len(muts) {
 		t.Errorf("OBEX: %d of %d mutating requests counted", m, len(muts))
+	}
+	want := []string{"opcode 0x82", "opcode 0x02", "opcode 0x85 flags 0x00", "opcode 0x86", "opcode 0x87", "opcode 0x04"}
+	if got := ph.OBEX.MutatingRequests(); !slices.Equal(got, want) {
+		t.Errorf("OBEX: MutatingRequests() = %q, want %q", got, want)
+	}
+}
+
+// TestOBEXAbortOutsideARequest: obexftp on a serial port first sends an
+// ABORT carrying "ATZ\r" as a Connection ID header, before any CONNECT, to
+// tell a transparent OBEX port from an AT modem; the phone must answer it
+// with an OBEX response (IrOBEX 1.5 §3.3.5: ABORT is always answered), not
+// hang or drop the link, and count it as the read it is.
+func TestOBEXAbortOutsideARequest(t *testing.T) {
+	ph := featurephone.Start(featurephone.Params{Battery: 64})
+	defer ph.ATLink.Close()
+	defer ph.OBEXLink.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	probe := []byte{0xFF, 0x00, 0x08, 0xCB, 'A', 'T', 'Z', '\r'}
+	if err := obex.WritePacket(ctx, ph.OBEXLink, ph.OBEXLink.MaxPacketSize(), probe); err != nil {
+		t.Fatal(err)
+	}
+	resp, err := obex.NewPacketReader(ph.OBEXLink, ph.OBEXLink.MaxPacketSize()).Next(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(resp, []byte{0xA0, 0x00, 0x03}) {
+		t.Errorf("answer to the probe % x, want a0 00 03 (Success)", resp)
+	}
+	if _, _, m := ph.OBEX.Stats(); m != 0 {
+		t.Errorf("the probe counted as mutating: %d", m)
+	}
+}
+
+// TestOBEXContinuationWithoutConnectionID: openobex's clients (obexftp)
+// send the Connection ID only in the first packet of a GET; the packets
+// that continue it carry no header at all. The phone serves the rest of
+// the object to them, and still refuses a first packet without the ID and
+// any packet naming another connection. maxpacket=255 (the smallest
+// packet IrOBEX allows) makes a folder listing take several packets.
+func TestOBEXContinuationWithoutConnectionID(t *testing.T) {
+	sel, err := device.ParseSelector("sim:featurephone?maxpacket=255")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := featurephone.ParseParams(sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ph := featurephone.Start(p)
+	defer ph.ATLink.Close()
+	defer ph.OBEXLink.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pr := obex.NewPacketReader(ph.OBEXLink, ph.OBEXLink.MaxPacketSize())
+	rt := func(req obex.Packet) obex.Packet {
+		t.Helper()
+		b, err := req.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := obex.WritePacket(ctx, ph.OBEXLink, ph.OBEXLink.MaxPacketSize(), b); err != nil {
+			t.Fatal(err)
+		}
+		raw, err := pr.Next(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(raw) > 255 {
+			t.Errorf("response of %d bytes with maxpacket=255", len(raw))
+		}
+		prefix := 0
+		if req.Code == obex.OpConnect {
+			prefix = 4 // version, flags, max packet
+		}
+		resp, err := obex.Parse(raw, prefix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	c := rt(obex.Packet{Code: obex.OpConnect, Prefix: obex.ConnectPrefix(1024),
+		Headers: []obex.Header{obex.Bytes(obex.HdrTarget, obex.TargetFolderBrowsing)}})
+	if c.Code != obex.RespSuccess {
+		t.Fatalf("CONNECT: 0x%02x", c.Code)
+	}
+	id, ok := c.Header(obex.HdrConnectionID)
+	if !ok {
+		t.Fatal("CONNECT: no Connection ID")
+	}
+	if r := rt(obex.Packet{Code: obex.OpSetPath, Prefix: []byte{obex.SetPathNoCreate, 0},
+		Headers: []obex.Header{obex.U32(obex.HdrConnectionID, id.Value), obex.Unicode(obex.HdrName, "Pictures")}}); r.Code != obex.RespSuccess {
+		t.Fatalf("SETPATH Pictures: 0x%02x", r.Code)
+	}
+	listing := obex.ASCII(obex.HdrType, obex.FolderListingType)
+	if r := rt(obex.Packet{Code: obex.OpGetFinal, Headers: []obex.Header{listing}}); r.Code != obex.RespServiceUnavailable {
+		t.Errorf("GET naming an object without the Connection ID: 0x%02x, want 0xd3", r.Code)
+	}
+	r := rt(obex.Packet{Code: obex.OpGetFinal, Headers: []obex.Header{obex.U32(obex.HdrConnectionID, id.Value), listing}})
+	var body []byte
+	for packets := 1; ; packets++ {
+		for _, h := range r.Headers {
+			if h.ID == obex.HdrBody || h.ID == obex.HdrEndOfBody {
+				body = append(body, h.Data...)
+			}
+		}
+		if r.Code == obex.RespSuccess {
+			if packets < 3 {
+				t.Errorf("listing in %d packets, want several", packets)
+			}
+			break
+		}
+		if r.Code != obex.RespContinue || packets > 100 {
+			t.Fatalf("GET packet %d: 0x%02x", packets, r.Code)
+		}
+		if packets == 2 {
+			if w := rt(obex.Packet{Code: obex.OpGetFinal, Headers: []obex.Header{obex.U32(obex.HdrConnectionID, id.Value+1)}}); w.Code != obex.RespServiceUnavailable {
+				t.Errorf("continuation naming another connection: 0x%02x, want 0xd3", w.Code)
+			}
+		}
+		r = rt(obex.Packet{Code: obex.OpGetFinal}) // no headers, as openobex sends it
+	}
+	for _, want := range []string{`<file name="Image001.jpg"`, `<file name="Image012.jpg"`, `<folder name="Received"`, "</folder-listing>"} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("listing lacks %s:\n%s", want, body)
+		}
+	}
+	if _, _, m := ph.OBEX.Stats(); m != 0 {
+		t.Errorf("counted as mutating: %d", m)
 	}
 }

@@ -44,6 +44,15 @@ type OBEXQuirks struct {
 	NoLength bool
 }
 
+// The folder listing of HostileFolder carries, besides the real files, an
+// entry named HostileFile of HostileSize bytes: a name no client may use
+// as a path, listed and never served.
+const (
+	HostileFolder = "/Pictures"
+	HostileFile   = "../../etc/passwd.jpg"
+	HostileSize   = 12
+)
+
 // OBEXResponder serves the phone's IrMC and folder-browsing services.
 type OBEXResponder struct {
 	d       *Data
@@ -55,6 +64,7 @@ type OBEXResponder struct {
 	ops      map[byte]int
 	names    map[string]int
 	mutating int
+	mutLog   []string // the mutating requests, described, in order (first maxMutLog)
 	busyLeft int
 }
 
@@ -94,8 +104,7 @@ func NewOBEXResponder(d *Data, q OBEXQuirks) *OBEXResponder {
 		n.data[name] = f.Data
 		n.mod[name] = f.Modified
 	}
-	// A name no client may use as a path: listed, never served.
-	r.tree["/Pictures"].extra = `<file name="../../etc/passwd.jpg" size="12"/>`
+	r.tree[HostileFolder].extra = fmt.Sprintf(`<file name="%s" size="%d"/>`, HostileFile, HostileSize)
 	return r
 }
 
@@ -129,6 +138,15 @@ func (r *OBEXResponder) Stats() (ops map[byte]int, gets map[string]int, mutating
 		gets[k] = v
 	}
 	return ops, gets, r.mutating
+}
+
+// MutatingRequests describes the requests counted as mutating, in the
+// order received (at most the first 1000), as "opcode 0x02" or, for
+// SETPATH, "opcode 0x85 flags 0x00": the lab names what a peer sent.
+func (r *OBEXResponder) MutatingRequests() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.mutLog...)
 }
 
 // Requests is the number of requests received.
@@ -237,8 +255,18 @@ func (r *OBEXResponder) classify(raw []byte) {
 		}
 	}
 	if !readOnly {
+		what := "empty packet"
+		switch {
+		case len(raw) >= 4 && raw[0] == simSetPath:
+			what = fmt.Sprintf("opcode 0x%02x flags 0x%02x", raw[0], raw[3])
+		case len(raw) > 0:
+			what = fmt.Sprintf("opcode 0x%02x", raw[0])
+		}
 		r.mu.Lock()
 		r.mutating++
+		if len(r.mutLog) < maxMutLog {
+			r.mutLog = append(r.mutLog, what)
+		}
 		r.mu.Unlock()
 	}
 }
@@ -294,7 +322,14 @@ func (r *OBEXResponder) handle(s *session, req obex.Packet, nextID *uint32) obex
 		r.count(op)
 		return obex.Packet{Code: obex.RespForbidden}
 	}
-	if h, ok := req.Header(obex.HdrConnectionID); !ok || h.Value != s.connID {
+	// The Connection ID names the connection an operation is for, so it
+	// must come with every first packet (a SETPATH, a GET naming its
+	// object); a GET continuing the operation in progress may leave it
+	// out, as openobex's clients (obexftp) do: the operation is already
+	// known. One naming another connection is refused either way.
+	h, ok := req.Header(obex.HdrConnectionID)
+	continuing := (op == obex.OpGet || op == obex.OpGetFinal) && s.started && !hasHeader(req, obex.HdrName) && !hasHeader(req, obex.HdrType)
+	if (!ok && !continuing) || (ok && h.Value != s.connID) {
 		r.count(op)
 		return obex.Packet{Code: obex.RespServiceUnavailable}
 	}
@@ -312,6 +347,11 @@ func (r *OBEXResponder) handle(s *session, req obex.Packet, nextID *uint32) obex
 	}
 	r.count(op)
 	return obex.Packet{Code: obex.RespNotImplemented}
+}
+
+func hasHeader(p obex.Packet, id byte) bool {
+	_, ok := p.Header(id)
+	return ok
 }
 
 func (r *OBEXResponder) setPath(s *session, req obex.Packet, flags byte) obex.Packet {
