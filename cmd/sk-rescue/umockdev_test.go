@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The umockdev fast tier (docs/TESTING.md): a conversation between
+// sk-rescue and QEMU's usb-mtp, recorded in the USB lab with usbmon
+// (lab/record-umockdev.sh), replayed here against the real binary on a
+// machine without USB. umockdev's pcap replay is strictly in order: a
+// request sk-rescue did not send in the recording (a skipped OpenSession,
+// another read size, an extra control transfer) is never answered, the
+// transfer times out and the export fails.
+const umockdevData = "testdata/umockdev"
+
+// needUmockdev returns umockdev-run's path. Without it the test is skipped
+// on a developer's machine and fails in CI, which installs it.
+func needUmockdev(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("umockdev-run")
+	if err == nil {
+		return p
+	}
+	const msg = "umockdev-run not installed: run scripts/install-deps.sh test (Debian package umockdev)"
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// buildBinary builds this command (cgo, libusb) into a temporary folder.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "sk-rescue")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// fixtureSums reads testdata/umockdev/phone.sha256 (sha256sum's format):
+// the phone's files, path from its root → sha256.
+func fixtureSums(t *testing.T) map[string]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(umockdevData, "phone.sha256"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sums := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		sum, name, ok := strings.Cut(sc.Text(), "  ")
+		if !ok {
+			t.Fatalf("phone.sha256: bad line %q", sc.Text())
+		}
+		sums["/"+name] = sum
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return sums
+}
+
+func fileSum(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Error(err)
+		return ""
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// TestFixtureSums keeps phone.sha256 honest: it must describe the folder
+// the lab's record group serves, file for file.
+func TestFixtureSums(t *testing.T) {
+	want := fixtureSums(t)
+	root := filepath.Join(umockdevData, "phone")
+	n := 0
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		n++
+		rel, _ := filepath.Rel(root, p)
+		name := "/" + filepath.ToSlash(rel)
+		if got := fileSum(t, p); want[name] != got {
+			t.Errorf("%s: sha256 %s, phone.sha256 says %q", name, got, want[name])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != len(want) {
+		t.Errorf("phone/ has %d files, phone.sha256 lists %d", n, len(want))
+	}
+}
+
+// TestExportUmockdevReplay runs the real binary's export under umockdev-run
+// with the lab's recording and checks the export against the phone's
+// folder: every file once, status ok, the folder's sha256 in the manifest
+// and on disk, every converted output present with its recorded sha256.
+func TestExportUmockdevReplay(t *testing.T) {
+	umockdevRun := needUmockdev(t)
+	lines, err := os.ReadFile(filepath.Join(umockdevData, "device.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	node, sysPath, _ := strings.Cut(strings.TrimSpace(string(lines)), "\n")
+	if !strings.HasPrefix(node, "/dev/bus/usb/") || !strings.HasPrefix(sysPath, "/devices/") {
+		t.Fatalf("device.txt: want the usbfs node and the sysfs path, got %q", lines)
+	}
+	bin := buildBinary(t)
+	out := filepath.Join(t.TempDir(), "export")
+
+	// A replay takes well under a second; a stuck one waits for
+	// sk-rescue's transfer timeout (20 s), so the bound is generous.
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, umockdevRun,
+		"--device", filepath.Join(umockdevData, "phone.umockdev"),
+		"--pcap", "/sys"+sysPath+"="+filepath.Join(umockdevData, "export.pcap"),
+		"--", bin, "--keep-kernel-drivers", "export", "--all", "--json", "--out", out)
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	t0 := time.Now()
+	err = cmd.Run()
+	t.Logf("replay: %v", time.Since(t0).Round(time.Millisecond))
+	if err != nil {
+		t.Fatalf("umockdev-run … sk-rescue export: %v (a request the recording does not have stalls the replay: umockdev's \"Stuck\" lines below name it)\nstderr:\n%s\nstdout:\n%s", err, stderr.String(), stdout.String())
+	}
+
+	var sum struct {
+		Device         struct{ Maker, Model, Protocol, Location string }
+		Items, Fetched int
+		Failed         []any
+	}
+	if err := json.Unmarshal([]byte(stdout.String()), &sum); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, stdout.String())
+	}
+	want := fixtureSums(t)
+	if sum.Device.Maker != "QEMU" || sum.Device.Model != "QEMU filesharing" || sum.Device.Protocol != "mtp" || sum.Device.Location != "usb:1:2" {
+		t.Errorf("device %+v, want QEMU filesharing over mtp at usb:1:2", sum.Device)
+	}
+	if sum.Items != len(want) || sum.Fetched != len(want) || len(sum.Failed) != 0 {
+		t.Errorf("summary: %d items, %d fetched, failed %v; want %d, %d, none", sum.Items, sum.Fetched, sum.Failed, len(want), len(want))
+	}
+
+	b, err := os.ReadFile(filepath.Join(out, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Items []struct {
+			Name, Folder, Status, Raw, SHA256 string
+			Size                              int64
+			RawSize                           int64 `json:"raw_size"`
+			Outputs                           []struct{ Path, SHA256 string }
+		}
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("manifest.json: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, it := range m.Items {
+		p := path.Join(it.Folder, it.Name)
+		w, ok := want[p]
+		switch {
+		case !ok:
+			t.Errorf("extra item %s", p)
+			continue
+		case seen[p]:
+			t.Errorf("item twice: %s", p)
+		case it.Status != "ok":
+			t.Errorf("%s: status %q", p, it.Status)
+		case it.SHA256 != w:
+			t.Errorf("%s: manifest sha256 %s, the phone's file has %s", p, it.SHA256, w)
+		case it.Size != it.RawSize:
+			t.Errorf("%s: listed %d bytes, fetched %d", p, it.Size, it.RawSize)
+		}
+		seen[p] = true
+		if got := fileSum(t, filepath.Join(out, filepath.FromSlash(it.Raw))); got != w {
+			t.Errorf("%s: raw file %s has sha256 %s, want %s", p, it.Raw, got, w)
+		}
+		for _, o := range it.Outputs {
+			if got := fileSum(t, filepath.Join(out, filepath.FromSlash(o.Path))); got != o.SHA256 {
+				t.Errorf("%s: output %s has sha256 %s, the manifest says %s", p, o.Path, got, o.SHA256)
+			}
+		}
+	}
+	for p := range want {
+		if !seen[p] {
+			t.Errorf("missing from the manifest: %s", p)
+		}
+	}
+}
