@@ -40,9 +40,15 @@ func needUmockdev(t *testing.T) string {
 	return ""
 }
 
-// buildBinary builds this command (cgo, libusb) into a temporary folder.
+// buildBinary builds this command (cgo, libusb) into a temporary folder,
+// or returns $REPLAY_SKRESCUE when set: another build to try against the
+// recording (a deliberately broken driver, say), as LAB_SKRESCUE does for
+// the lab.
 func buildBinary(t *testing.T) string {
 	t.Helper()
+	if p := os.Getenv("REPLAY_SKRESCUE"); p != "" {
+		return p
+	}
 	bin := filepath.Join(t.TempDir(), "sk-rescue")
 	cmd := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -84,6 +90,33 @@ func fileSum(t *testing.T, p string) string {
 	}
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+// foldUmockdev shortens umockdev-run's stderr: a stuck replay repeats the
+// same diagnosis every two seconds, so each message is kept once, without
+// its GLib timestamp.
+func foldUmockdev(s string) string {
+	seen := map[string]bool{}
+	var b strings.Builder
+	for _, line := range strings.Split(s, "\n") {
+		key := line
+		if strings.HasPrefix(strings.TrimSpace(line), "** Message:") {
+			// "** Message: 01:59:01.010: umockdev-pcap.vala:229: Stuck for 2029 ms, …"
+			if i := strings.Index(line, "umockdev-"); i >= 0 {
+				key = line[i:]
+			}
+			if strings.Contains(key, "Stuck for") {
+				key = "Stuck for"
+			}
+		}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
 
 // TestFixtureSums keeps phone.sha256 honest: it must describe the folder
@@ -143,7 +176,11 @@ func TestExportUmockdevReplay(t *testing.T) {
 	err = cmd.Run()
 	t.Logf("replay: %v", time.Since(t0).Round(time.Millisecond))
 	if err != nil {
-		t.Fatalf("umockdev-run … sk-rescue export: %v (a request the recording does not have stalls the replay: umockdev's \"Stuck\" lines below name it)\nstderr:\n%s\nstdout:\n%s", err, stderr.String(), stdout.String())
+		t.Fatalf("umockdev-run … sk-rescue export: %v\n"+
+			"A request the recording does not have (another order, length or payload) stalls the replay until\n"+
+			"sk-rescue's transfer timeout; umockdev names the recorded packet it expected and what was submitted.\n"+
+			"If the change is meant, re-record: lab/record-umockdev.sh (cmd/sk-rescue/testdata/umockdev/README.md).\n"+
+			"stderr (umockdev's repeats folded):\n%s\nstdout:\n%s", err, foldUmockdev(stderr.String()), stdout.String())
 	}
 
 	var sum struct {
