@@ -245,13 +245,18 @@ SHIM
 		chmod +x /bin/udevadm
 		run describe umockdev-record $node
 		echo 'root:x:0:0:root:/root:/bin/sh' >/etc/passwd
-		tcpdump -Z root -U -s 0 -i usbmon$bus -w /out/export.pcap 2>/out/tcpdump.err &
-		tpid=$!
-		for i in $(seq 50); do grep -q listening /out/tcpdump.err && break; sleep 0.1; done
-		run export sk-rescue --keep-kernel-drivers $SKFLAGS export --all --json --out /out/export
-		sleep 0.5
-		kill -INT $tpid
-		wait $tpid
+		# capture NAME CMD…: run NAME CMD… with bus traffic in /out/NAME.pcap
+		capture() {
+			tcpdump -Z root -U -s 0 -i usbmon$bus -w /out/$1.pcap 2>/out/$1.tcpdump &
+			tpid=$!
+			for i in $(seq 50); do grep -q listening /out/$1.tcpdump && break; sleep 0.1; done
+			run "$@"
+			sleep 0.5
+			kill -INT $tpid
+			wait $tpid
+		}
+		capture devices sk-rescue --keep-kernel-drivers $SKFLAGS devices --json
+		capture export sk-rescue --keep-kernel-drivers $SKFLAGS export --all --json --out /out/export
 	}
 	;;
 *)

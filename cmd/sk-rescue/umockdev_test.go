@@ -6,10 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -145,12 +147,15 @@ func TestFixtureSums(t *testing.T) {
 	}
 }
 
-// TestExportUmockdevReplay runs the real binary's export under umockdev-run
-// with the lab's recording and checks the export against the phone's
-// folder: every file once, status ok, the folder's sha256 in the manifest
-// and on disk, every converted output present with its recorded sha256.
-func TestExportUmockdevReplay(t *testing.T) {
-	umockdevRun := needUmockdev(t)
+// replayer runs the binary under umockdev-run with the lab's device
+// description and one of its captures.
+type replayer struct {
+	umockdevRun, bin, sysPath string
+}
+
+func newReplayer(t *testing.T) replayer {
+	t.Helper()
+	r := replayer{umockdevRun: needUmockdev(t)}
 	lines, err := os.ReadFile(filepath.Join(umockdevData, "device.txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -159,37 +164,87 @@ func TestExportUmockdevReplay(t *testing.T) {
 	if !strings.HasPrefix(node, "/dev/bus/usb/") || !strings.HasPrefix(sysPath, "/devices/") {
 		t.Fatalf("device.txt: want the usbfs node and the sysfs path, got %q", lines)
 	}
-	bin := buildBinary(t)
-	out := filepath.Join(t.TempDir(), "export")
+	r.sysPath = "/sys" + sysPath
+	r.bin = buildBinary(t)
+	return r
+}
 
+// run replays capture (a file in testdata/umockdev) to sk-rescue
+// --keep-kernel-drivers ARGS… and returns its stdout. It fails the test
+// when sk-rescue fails or when umockdev reports that the replay got stuck
+// (a transfer the recording does not have, even one sk-rescue survived).
+func (r replayer) run(t *testing.T, capture string, args ...string) string {
+	t.Helper()
 	// A replay takes well under a second; a stuck one waits for
 	// sk-rescue's transfer timeout (20 s), so the bound is generous.
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, umockdevRun,
+	cmd := exec.CommandContext(ctx, r.umockdevRun,
 		"--device", filepath.Join(umockdevData, "phone.umockdev"),
-		"--pcap", "/sys"+sysPath+"="+filepath.Join(umockdevData, "export.pcap"),
-		"--", bin, "--keep-kernel-drivers", "export", "--all", "--json", "--out", out)
+		"--pcap", r.sysPath+"="+filepath.Join(umockdevData, capture),
+		"--", r.bin)
+	cmd.Args = append(append(cmd.Args, "--keep-kernel-drivers"), args...)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	t0 := time.Now()
-	err = cmd.Run()
-	t.Logf("replay: %v", time.Since(t0).Round(time.Millisecond))
+	err := cmd.Run()
+	t.Logf("replay of %s: %v", capture, time.Since(t0).Round(time.Millisecond))
+	if err == nil && strings.Contains(stderr.String(), "umockdev-pcap") {
+		err = errors.New("umockdev reports a stuck replay")
+	}
 	if err != nil {
-		t.Fatalf("umockdev-run … sk-rescue export: %v\n"+
+		t.Fatalf("umockdev-run … sk-rescue %s: %v\n"+
 			"A request the recording does not have (another order, length or payload) stalls the replay until\n"+
 			"sk-rescue's transfer timeout; umockdev names the recorded packet it expected and what was submitted.\n"+
 			"If the change is meant, re-record: lab/record-umockdev.sh (cmd/sk-rescue/testdata/umockdev/README.md).\n"+
-			"stderr (umockdev's repeats folded):\n%s\nstdout:\n%s", err, foldUmockdev(stderr.String()), stdout.String())
+			"stderr (umockdev's repeats folded):\n%s\nstdout:\n%s", strings.Join(args, " "), err, foldUmockdev(stderr.String()), stdout.String())
 	}
+	return stdout.String()
+}
+
+// TestUmockdevReplay runs the real binary under umockdev-run against the
+// lab's recordings of the same commands.
+func TestUmockdevReplay(t *testing.T) {
+	r := newReplayer(t)
+	t.Run("devices", func(t *testing.T) { replayDevices(t, r) })
+	t.Run("export", func(t *testing.T) { replayExport(t, r) })
+}
+
+// replayDevices: `devices --json` prints what it printed on the real
+// kernel. Maker, model and serial are the USB string descriptors (control
+// transfers); the battery comes from an MTP session.
+func replayDevices(t *testing.T, r replayer) {
+	got := r.run(t, "devices.pcap", "devices", "--json")
+	want, err := os.ReadFile(filepath.Join(umockdevData, "devices.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g, w any
+	if err := json.Unmarshal([]byte(got), &g); err != nil {
+		t.Fatalf("devices --json: %v\n%s", err, got)
+	}
+	if err := json.Unmarshal(want, &w); err != nil {
+		t.Fatalf("devices.json: %v", err)
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Errorf("devices --json under the replay:\n%s\non the lab's kernel (devices.json):\n%s", got, want)
+	}
+}
+
+// replayExport: `export --all --json` of the recording equals the phone's
+// folder: every file once, status ok, the folder's sha256 in the manifest
+// and on disk, every converted output present with its recorded sha256.
+func replayExport(t *testing.T, r replayer) {
+	out := filepath.Join(t.TempDir(), "export")
+	stdout := r.run(t, "export.pcap", "export", "--all", "--json", "--out", out)
 
 	var sum struct {
 		Device         struct{ Maker, Model, Protocol, Location string }
 		Items, Fetched int
 		Failed         []any
 	}
-	if err := json.Unmarshal([]byte(stdout.String()), &sum); err != nil {
-		t.Fatalf("--json output: %v\n%s", err, stdout.String())
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, stdout)
 	}
 	want := fixtureSums(t)
 	if sum.Device.Maker != "QEMU" || sum.Device.Model != "QEMU filesharing" || sum.Device.Protocol != "mtp" || sum.Device.Location != "usb:1:2" {
