@@ -17,13 +17,15 @@ import (
 	"time"
 )
 
-// The umockdev fast tier (docs/TESTING.md): a conversation between
+// The umockdev fast tier (docs/TESTING.md): conversations between
 // sk-rescue and QEMU's usb-mtp, recorded in the USB lab with usbmon
 // (lab/record-umockdev.sh), replayed here against the real binary on a
 // machine without USB. umockdev's pcap replay is strictly in order: a
 // request sk-rescue did not send in the recording (a skipped OpenSession,
 // another read size, an extra control transfer) is never answered, the
-// transfer times out and the export fails.
+// transfer times out and the run fails. Recorded control transfers that
+// nobody asks for are skipped (umockdev takes them for the kernel's), so a
+// dropped string read shows only in what devices --json prints.
 const umockdevData = "testdata/umockdev"
 
 // needUmockdev returns umockdev-run's path. Without it the test is skipped
