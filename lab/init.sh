@@ -6,6 +6,8 @@
 #   lab.group=sim        lab/gadget serving device/sim's MTP responder on dummy_hcd
 #   lab.group=featurephone  lab/gadget serving device/sim/featurephone's modem and
 #                        OBEX responders (kernel acm function + FunctionFS OBEX)
+#   lab.group=record     QEMU's usb-mtp over a tiny folder: records the umockdev
+#                        fast tier's replay (not a scenario; lab/record-umockdev.sh)
 # Every result goes to /out, which is written as a tar to the raw disk
 # /dev/vda at the end; the host (lab/labcheck) decides pass or fail.
 # Other flags: lab.skflags="…" (extra sk-rescue global flags, comma for
@@ -276,6 +278,47 @@ featurephone)
 		obexstats stats-after-obexftp
 	}
 	dmesg >/out/dmesg.txt
+	;;
+record)
+	# The umockdev fast tier's recording (cmd/sk-rescue/testdata/umockdev/
+	# README.md): QEMU's usb-mtp over that folder's tiny phone. The device
+	# description comes from umockdev-record (its udevadm call is answered
+	# by the shim below: the guest has no udev), the conversation from
+	# usbmon through tcpdump, started after enumeration and stopped after
+	# the export, so it holds sk-rescue's transfers only.
+	load xhci-pci usbmon
+	wait_usb 46f4 0004 && {
+		for d in /sys/bus/usb/devices/[0-9]*; do [ "$(cat $d/idVendor 2>/dev/null)" = 46f4 ] && break; done
+		bus=$(cat $d/busnum)
+		node=/dev/bus/usb/$(printf %03d $bus)/$(printf %03d $(cat $d/devnum))
+		echo "$node $(readlink -f $d)" >/out/node.txt
+		cat >/bin/udevadm <<'SHIM'
+#!/bin/sh
+# udevadm info --query=all --path DEV, from sysfs alone (no udev database)
+for a; do case $a in /sys/*) p=${a#/sys} ;; --path=*) p=${a#--path=/sys} ;; esac; done
+echo "P: $p"
+n=$(sed -n 's/^DEVNAME=//p' /sys$p/uevent)
+[ -n "$n" ] && echo "N: $n"
+sed -e 's|^DEVNAME=|DEVNAME=/dev/|' -e 's/^/E: /' /sys$p/uevent
+[ -e /sys$p/subsystem ] && echo "E: SUBSYSTEM=$(basename $(readlink /sys$p/subsystem))"
+exit 0
+SHIM
+		chmod +x /bin/udevadm
+		run describe umockdev-record $node
+		echo 'root:x:0:0:root:/root:/bin/sh' >/etc/passwd
+		# capture NAME CMD…: run NAME CMD… with bus traffic in /out/NAME.pcap
+		capture() {
+			tcpdump -Z root -U -s 0 -i usbmon$bus -w /out/$1.pcap 2>/out/$1.tcpdump &
+			tpid=$!
+			for i in $(seq 50); do grep -q listening /out/$1.tcpdump && break; sleep 0.1; done
+			run "$@"
+			sleep 0.5
+			kill -INT $tpid
+			wait $tpid
+		}
+		capture devices sk-rescue --keep-kernel-drivers $SKFLAGS devices --json
+		capture export sk-rescue --keep-kernel-drivers $SKFLAGS export --all --json --out /out/export
+	}
 	;;
 *)
 	log "unknown lab.group '$GROUP'"

@@ -7,6 +7,8 @@
 #
 #   lab/run.sh                    everything (make lab)
 #   LAB_GROUPS="sim" lab/run.sh   only some boots: qemu-mtp umtprd sim featurephone
+#                                 (and record, not in the default list:
+#                                 lab/record-umockdev.sh)
 #   LAB_SKRESCUE=/path/sk-rescue  run this sk-rescue build in the guest (a
 #                                 deliberately broken driver, say)
 #   LAB_SKFLAGS="--keep-kernel-drivers"  extra sk-rescue global flags in the guest
@@ -110,6 +112,15 @@ bundle /usr/bin/obexftp usr/bin/obexftp
 for t in mtp-detect mtp-files mtp-getfile mtp-folders mtp-filetree; do bundle "/usr/bin/$t" "usr/bin/$t"; done
 bundle "$LAB/umtp/usr/bin/umtprd" usr/bin/umtprd
 cp "$LAB/umtp/etc/umtprd/umtprd.conf" "$RFS/etc/umtprd/umtprd.conf.dist"
+case " $GROUPS_ " in *" record "*) # the umockdev fast tier's recorder (lab/record-umockdev.sh)
+	if [ ! -x "$LAB/rec/usr/bin/tcpdump" ]; then
+		(cd "$LAB/debs" && apt-get download tcpdump 2>/dev/null)
+		dpkg -x "$LAB/debs"/tcpdump_*.deb "$LAB/rec"
+	fi
+	bundle "$LAB/rec/usr/bin/tcpdump" usr/bin/tcpdump
+	bundle /usr/bin/umockdev-record usr/bin/umockdev-record
+	;;
+esac
 G=/usr/lib/x86_64-linux-gnu/gconv
 mkdir -p "$RFS$G"
 cp -r $G/gconv-modules $G/gconv-modules.d $G/gconv-modules.cache $G/UTF-16.so $G/UNICODE.so "$RFS$G/" 2>/dev/null || true
@@ -128,7 +139,7 @@ addmod() { # addmod NAME: the module and what it depends on, into lib/modules/de
 	echo "$m: $deps" >>"$RFS/lib/modules/deps"
 	for d in $deps; do addmod "$d"; done
 }
-for m in xhci-pci dummy_hcd usb_f_fs usb_f_acm usb_f_obex cdc-acm virtio_pci virtio_blk; do addmod "$m"; done
+for m in xhci-pci dummy_hcd usb_f_fs usb_f_acm usb_f_obex cdc-acm virtio_pci virtio_blk usbmon; do addmod "$m"; done
 (cd "$RFS" && find . | cpio -o -H newc --quiet) >"$LAB/initramfs.cpio"
 say "initramfs $(du -m "$LAB/initramfs.cpio" | cut -f1) MB"
 
@@ -138,6 +149,7 @@ boot() {
 	local g=$1 dev=()
 	case $g in
 	qemu-mtp) dev=(-device qemu-xhci -device "usb-mtp,rootdir=$LAB/fixture,readonly=on,desc=TestPhone") ;;
+	record) dev=(-device qemu-xhci -device "usb-mtp,rootdir=$ROOT/cmd/sk-rescue/testdata/umockdev/phone,readonly=on,desc=TestPhone") ;;
 	esac
 	rm -rf "${OUT:?}/$g" "$OUT/$g.img"
 	truncate -s 256M "$OUT/$g.img"

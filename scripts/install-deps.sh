@@ -10,6 +10,7 @@ if [ "${1:-}" = test ]; then
     python3-vobject python3-icalendar python3-dateutil # independent vCard/iCalendar readers
     radicale xandikos apache2 apache2-utils vdirsyncer # DAV servers and the upload peer
     tmux                                               # the TUI tried in a real terminal
+    umockdev                                           # replays of the USB lab's recordings
   )
 fi
 missing=()

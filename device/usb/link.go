@@ -139,10 +139,14 @@ func (l *link) open(ctx context.Context) error {
 	if f.DataInterface >= 0 {
 		claims = append(claims, claim{f.DataInterface, f.DataAlt})
 	}
+	// drivers names the driver bound to an interface, for the advice when
+	// its claim fails busy. With KeepKernelDrivers nothing here touches the
+	// device node: the driver is looked up only if the claim fails, because
+	// these lookups are Go's own syscalls, which an LD_PRELOAD mock such as
+	// umockdev does not see (they would reach a real /dev/bus/usb node).
 	drivers := map[int]string{}
 	for _, cl := range claims {
 		if l.opts.KeepKernelDrivers {
-			drivers[cl.num], _ = kernelDriver(c.Bus, c.Address, cl.num)
 			continue
 		}
 		name, err := detachKernelDriver(c.Bus, c.Address, cl.num)
@@ -166,6 +170,9 @@ func (l *link) open(ctx context.Context) error {
 		if err != nil {
 			e := wrap(ctx, c, fmt.Sprintf("claim interface %d", cl.num), err)
 			if ue := (*Error)(nil); errors.As(e, &ue) && ue.Kind == device.ErrBusy {
+				if l.opts.KeepKernelDrivers {
+					drivers[cl.num], _ = kernelDriver(c.Bus, c.Address, cl.num)
+				}
 				procs, hidden := Holders(c.Bus, c.Address)
 				ue.Advice = busyAdvice(c, f, procs, hidden, drivers[cl.num])
 			}

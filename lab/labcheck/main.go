@@ -111,6 +111,10 @@ func writeFixture(dir string) error {
 	return nil
 }
 
+// recordFixture is the folder the record group's usb-mtp serves, relative
+// to the repository's root (lab/run.sh runs labcheck there).
+const recordFixture = "cmd/sk-rescue/testdata/umockdev/phone"
+
 // manifest is the part of sk-rescue's manifest.json the lab compares.
 type manifest struct {
 	Device struct {
@@ -165,6 +169,16 @@ func report(out, fixture string, groups []string) int {
 		add(g+": sk-rescue export --all is byte-identical to the folder", err, d)
 		d, err = libmtpListsFolder(dir, want)
 		add(g+": libmtp (mtp-detect, mtp-files) lists the same files", err, d)
+	}
+	if slices.Contains(groups, "record") {
+		// The umockdev fast tier's recording: judged like qemu-mtp, against
+		// the tiny phone it serves (lab/record-umockdev.sh).
+		w, err := folderFiles(recordFixture)
+		d := ""
+		if err == nil {
+			d, err = exportMatchesFolder(filepath.Join(out, "record"), w)
+		}
+		add("record: the recorded sk-rescue export is byte-identical to the folder", err, d)
 	}
 	if slices.Contains(groups, "qemu-mtp") {
 		d, err := speed(filepath.Join(out, "qemu-mtp"), len(want))
