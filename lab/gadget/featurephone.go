@@ -55,6 +55,7 @@ import (
 	"github.com/sk-rescue/sk-rescue/device"
 	"github.com/sk-rescue/sk-rescue/device/sim"
 	"github.com/sk-rescue/sk-rescue/device/sim/featurephone"
+	"github.com/sk-rescue/sk-rescue/lab/internal/phonestats"
 )
 
 func featurePhone(args []string) error {
@@ -105,25 +106,6 @@ func featurePhone(args []string) error {
 	return nil
 }
 
-// stats is what "-stats" writes: the lab judges clients on the phone by
-// the difference between two dumps, one before and one after the client.
-type stats struct {
-	Requests int            `json:"requests"`
-	Mutating int            `json:"mutating"`
-	ATCmds   map[string]int `json:"at_cmds"`
-	// ATRefused are the command lines the modem answered "+CME ERROR: 3",
-	// which the simulator gives only to commands it counts as mutating
-	// (device/sim/featurephone/at.go), in order.
-	ATRefused []string `json:"at_refused"`
-	// ATMutating are the command lines the modem counted as mutating,
-	// refused or not (AT+CFUN=1 is answered OK), in order.
-	ATMutating []string `json:"at_mutating"`
-	// OBEXOps are the OBEX requests per opcode ("0x80"), OBEXMutating
-	// those counted as mutating, described ("opcode 0x85 flags 0x00").
-	OBEXOps      map[string]int `json:"obex_ops"`
-	OBEXMutating []string       `json:"obex_mutating"`
-}
-
 // dumpStats writes the counters to path (via a rename, so a reader never
 // sees half a file) each time the process gets SIGUSR1.
 func dumpStats(path string, ph *featurephone.Phone, r *refusals, logf func(string, ...any)) {
@@ -132,7 +114,7 @@ func dumpStats(path string, ph *featurephone.Phone, r *refusals, logf func(strin
 	for range c {
 		cmds, _ := ph.AT.Stats()
 		ops, _, _ := ph.OBEX.Stats()
-		st := stats{Requests: ph.Requests(), Mutating: ph.Mutating(), ATCmds: cmds, ATRefused: r.list(),
+		st := phonestats.Stats{Requests: ph.Requests(), Mutating: ph.Mutating(), ATCmds: cmds, ATRefused: r.list(),
 			ATMutating: ph.AT.MutatingCommands(), OBEXOps: map[string]int{}, OBEXMutating: ph.OBEX.MutatingRequests()}
 		for op, n := range ops {
 			st.OBEXOps[fmt.Sprintf("0x%02x", op)] = n

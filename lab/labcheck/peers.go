@@ -22,25 +22,15 @@ import (
 	"strings"
 
 	"github.com/sk-rescue/sk-rescue/device/sim/featurephone"
+	"github.com/sk-rescue/sk-rescue/lab/internal/phonestats"
 )
 
-// phoneStats is what "gadget featurephone -stats" writes.
-type phoneStats struct {
-	Requests     int            `json:"requests"`
-	Mutating     int            `json:"mutating"`
-	ATCmds       map[string]int `json:"at_cmds"`
-	ATRefused    []string       `json:"at_refused"`
-	ATMutating   []string       `json:"at_mutating"`
-	OBEXOps      map[string]int `json:"obex_ops"`
-	OBEXMutating []string       `json:"obex_mutating"`
-}
-
-func readStats(dir, name string) (*phoneStats, error) {
+func readStats(dir, name string) (*phonestats.Stats, error) {
 	b, err := os.ReadFile(filepath.Join(dir, name+".json"))
 	if err != nil {
 		return nil, fmt.Errorf("responders' counters: %w", err)
 	}
-	var s phoneStats
+	var s phonestats.Stats
 	if err := json.Unmarshal(b, &s); err != nil {
 		return nil, fmt.Errorf("%s.json: %w", name, err)
 	}
@@ -185,15 +175,7 @@ func gammuReadsMemory(dir, name, mem, before, after string) (string, error) {
 		return "", err
 	}
 	want := simPhonebook(mem)
-	str := func(es []gammuEntry) []string {
-		var s []string
-		for _, e := range es {
-			s = append(s, e.String())
-		}
-		sort.Strings(s)
-		return s
-	}
-	if g, w := str(got), str(want); !slices.Equal(g, w) {
+	if g, w := sortedStrings(got), sortedStrings(want); !slices.Equal(g, w) {
 		return "", fmt.Errorf("gammu read %d entries, the simulator holds %d: %s", len(g), len(w), diff(g, w))
 	}
 	muts, err := peerWrites(dir, before, after, gammuAllowed)
@@ -379,15 +361,7 @@ func obexftpLists(dir string) (string, error) {
 			return "", fmt.Errorf("%s: %w", f.dir, err)
 		}
 		want := simFolder(f.dir)
-		str := func(es []obexEntry) []string {
-			var s []string
-			for _, e := range es {
-				s = append(s, e.String())
-			}
-			sort.Strings(s)
-			return s
-		}
-		if g, w := str(got), str(want); !slices.Equal(g, w) {
+		if g, w := sortedStrings(got), sortedStrings(want); !slices.Equal(g, w) {
 			return "", fmt.Errorf("%s: obexftp lists %d entries, the simulator has %d: %s", f.dir, len(g), len(w), diff(g, w))
 		}
 		entries += len(got)
@@ -457,4 +431,14 @@ func obexftpFetches(dir string) (string, error) {
 		return fmt.Sprintf("%s, %d bytes byte-identical, %.1f s", name, len(got), float64(ms)/1000), nil
 	}
 	return "", fmt.Errorf("the simulator has no %s", name)
+}
+
+// sortedStrings is es as sorted strings, to compare two listings as sets.
+func sortedStrings[T fmt.Stringer](es []T) []string {
+	s := make([]string, 0, len(es))
+	for _, e := range es {
+		s = append(s, e.String())
+	}
+	sort.Strings(s)
+	return s
 }
