@@ -103,7 +103,33 @@ type staged struct {
 // does not sync: commit does, for a whole batch at once, because one sync
 // per file made an export of small records wait on the disk far longer than
 // on the phone. On error nothing is left behind.
-func (a *archive) stage(rel string, r io.Reader, mtime time.Time) (st *staged, err error) {
+func (a *archive) stage(rel string, r io.Reader, mtime time.Time) (*staged, error) {
+	return a.stageWith(rel, mtime, func(f *os.File) (string, int64, error) {
+		hw := &hashingWriter{w: f, h: sha256.New()}
+		if _, err := io.CopyBuffer(hw, r, make([]byte, 1<<20)); err != nil {
+			return "", 0, err
+		}
+		return hex.EncodeToString(hw.h.Sum(nil)), hw.n, nil
+	})
+}
+
+// stageData is stage for bytes in memory whose SHA-256 (hex) the caller
+// has already computed from the same slice: the bytes are written as they
+// are and not hashed a second time (hashing is most of an export's CPU time
+// on a machine without SHA instructions; USB lab, docs/BENCHMARKS.md).
+func (a *archive) stageData(rel string, data []byte, sum string, mtime time.Time) (*staged, error) {
+	return a.stageWith(rel, mtime, func(f *os.File) (string, int64, error) {
+		n, err := f.Write(data)
+		if err != nil {
+			return "", int64(n), &writeError{err}
+		}
+		return sum, int64(n), nil
+	})
+}
+
+// stageWith creates the temporary file beside rel, lets write fill it and
+// report its SHA-256 and size, closes it and sets its time.
+func (a *archive) stageWith(rel string, mtime time.Time, write func(*os.File) (string, int64, error)) (st *staged, err error) {
 	dir, base := path.Split(rel)
 	dir = strings.TrimSuffix(dir, "/")
 	if dir != "" {
@@ -124,8 +150,8 @@ func (a *archive) stage(rel string, r io.Reader, mtime time.Time) (st *staged, e
 			a.root.Remove(tmp)
 		}
 	}()
-	hw := &hashingWriter{w: f, h: sha256.New()}
-	if _, err = io.CopyBuffer(hw, r, make([]byte, 1<<20)); err != nil {
+	sum, n, err := write(f)
+	if err != nil {
 		return nil, err
 	}
 	if err = f.Close(); err != nil {
@@ -136,7 +162,7 @@ func (a *archive) stage(rel string, r io.Reader, mtime time.Time) (st *staged, e
 			return nil, &writeError{fmt.Errorf("set time of %s: %w", rel, err)}
 		}
 	}
-	return &staged{tmp: tmp, rel: rel, sum: hex.EncodeToString(hw.h.Sum(nil)), n: hw.n}, nil
+	return &staged{tmp: tmp, rel: rel, sum: sum, n: n}, nil
 }
 
 // discard removes staged files that will not be committed.
@@ -185,7 +211,7 @@ func (a *archive) stageBytes(rel string, data []byte) (*staged, string, error) {
 	if old, err := a.root.ReadFile(rel); err == nil && bytes.Equal(old, data) {
 		return nil, hexSum, nil
 	}
-	st, err := a.stage(rel, bytes.NewReader(data), time.Time{})
+	st, err := a.stageData(rel, data, hexSum, time.Time{})
 	if err != nil {
 		return nil, "", err
 	}
