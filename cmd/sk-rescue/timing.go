@@ -18,11 +18,13 @@ import (
 // stage), printed on stderr as "timing:" lines. It exists for the USB lab's
 // speed comparison (docs/BENCHMARKS.md); it changes nothing else.
 type timing struct {
-	mu    sync.Mutex
-	on    bool
-	w     io.Writer
-	start time.Time // run() entered
-	last  time.Time
+	mu      sync.Mutex
+	on      bool
+	w       io.Writer
+	start   time.Time // run() entered
+	last    time.Time
+	lastUsr time.Duration
+	lastSys time.Duration
 
 	// profile, set by the hidden --debug-cpuprofile flag, names a file
 	// for a CPU profile of the command; prof is that file while it runs.
@@ -80,7 +82,10 @@ func (t *timing) stopProfile() {
 	t.prof = nil
 }
 
-// mark prints the time since run() and since the previous mark.
+// mark prints the time since run() and since the previous mark, and the
+// processor time the process used since the previous mark (the first
+// mark: since exec); wall time well above processor time is time spent
+// waiting, on the handset or the disk.
 func (t *timing) mark(what string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -88,8 +93,13 @@ func (t *timing) mark(what string) {
 		return
 	}
 	now := time.Now()
-	fmt.Fprintf(t.w, "timing: %8.1f ms  +%7.1f ms  %s\n",
-		float64(now.Sub(t.start).Microseconds())/1000, float64(now.Sub(t.last).Microseconds())/1000, what)
+	cpu := ""
+	if usr, sys, ok := cpuTime(); ok {
+		cpu = fmt.Sprintf("  user +%7.1f sys +%7.1f ms", float64((usr-t.lastUsr).Microseconds())/1000, float64((sys-t.lastSys).Microseconds())/1000)
+		t.lastUsr, t.lastSys = usr, sys
+	}
+	fmt.Fprintf(t.w, "timing: %8.1f ms  +%7.1f ms%s  %s\n",
+		float64(now.Sub(t.start).Microseconds())/1000, float64(now.Sub(t.last).Microseconds())/1000, cpu, what)
 	t.last = now
 }
 
