@@ -134,6 +134,12 @@ qemu-mtp)
 			rm -rf /tmp/b
 			run bench-libmtp-$i mtptree /tmp/b
 		done
+		# Where sk-rescue's time goes: one more export with a breakdown
+		# per step (wall, user and system time) on stderr and a CPU
+		# profile (docs/BENCHMARKS.md, "USB lab").
+		rm -rf /tmp/b
+		run export-timing sk-rescue $SKFLAGS --debug-timing --debug-cpuprofile /out/export-timing.pprof \
+			export --all --json --out /tmp/b
 		rm -rf /tmp/b
 	}
 	;;

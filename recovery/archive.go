@@ -14,6 +14,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -27,6 +28,13 @@ const tmpMarker = ".sk-tmp-"
 type archive struct {
 	dir  string
 	root *os.Root
+
+	// folders holds a Root for each folder stage has written in, opened
+	// once: through the archive's root every create, time stamp and
+	// rename re-walks the path one openat per folder, which was a tenth
+	// of an export's CPU time in the USB lab's emulated guest.
+	mu      sync.Mutex
+	folders map[string]*os.Root
 }
 
 // openArchive creates dir if needed and opens it as a root.
@@ -38,10 +46,44 @@ func openArchive(dir string) (*archive, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recovery: open output folder: %w", err)
 	}
-	return &archive{dir: dir, root: root}, nil
+	return &archive{dir: dir, root: root, folders: map[string]*os.Root{}}, nil
 }
 
-func (a *archive) Close() error { return a.root.Close() }
+func (a *archive) Close() error {
+	a.mu.Lock()
+	for _, r := range a.folders {
+		r.Close()
+	}
+	a.folders = map[string]*os.Root{}
+	a.mu.Unlock()
+	return a.root.Close()
+}
+
+// folder returns a Root for folder dir of the archive ("" is the archive
+// itself), creating the folder the first time. The Root cannot reach
+// outside dir, as the archive's cannot reach outside the archive.
+func (a *archive) folder(dir string) (*os.Root, error) {
+	if dir == "" {
+		return a.root, nil
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if r, ok := a.folders[dir]; ok {
+		return r, nil
+	}
+	if a.folders == nil {
+		a.folders = map[string]*os.Root{}
+	}
+	if err := a.root.MkdirAll(dir, 0o755); err != nil {
+		return nil, &writeError{fmt.Errorf("create folder %s: %w", dir, err)}
+	}
+	r, err := a.root.OpenRoot(dir)
+	if err != nil {
+		return nil, &writeError{fmt.Errorf("open folder %s: %w", dir, err)}
+	}
+	a.folders[dir] = r
+	return r, nil
+}
 
 // removeTemps deletes temporary files an interrupted run left behind.
 func (a *archive) removeTemps() error {
@@ -62,9 +104,11 @@ func (a *archive) removeTemps() error {
 // leading dot (which safeName never leaves on a name from the handset), the
 // marker and 12 hex digits. Anything else, such as a photo the phone named
 // "holiday.sk-tmp-1.jpg", is not ours to delete.
-var tempName = regexp.MustCompile(`^\..*\.sk-tmp-[0-9a-f]{12}$`)
+// It is compiled on first use: a fresh export never needs it, and
+// compiling at package init is process start-up time for every command.
+var tempName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\..*\.sk-tmp-[0-9a-f]{12}$`) })
 
-func isTempName(name string) bool { return tempName.MatchString(name) }
+func isTempName(name string) bool { return tempName().MatchString(name) }
 
 // writeError marks a failure to write the archive (a full disk, a
 // permission), as opposed to a failure to read the handset: the export
@@ -94,55 +138,84 @@ func (hw *hashingWriter) Write(p []byte) (int, error) {
 // staged is a file written under a temporary name, waiting for commit to
 // make it durable and give it its real name.
 type staged struct {
-	tmp, rel string
+	tmp, rel string // paths in the archive
 	sum      string
 	n        int64
+
+	folder        *os.Root // the folder both are in (archive.folder)
+	tmpName, name string   // their names in folder
 }
 
 // stage writes r to a temporary file beside rel, hashing it on the way. It
 // does not sync: commit does, for a whole batch at once, because one sync
 // per file made an export of small records wait on the disk far longer than
 // on the phone. On error nothing is left behind.
-func (a *archive) stage(rel string, r io.Reader, mtime time.Time) (st *staged, err error) {
+func (a *archive) stage(rel string, r io.Reader, mtime time.Time) (*staged, error) {
+	return a.stageWith(rel, mtime, func(f *os.File) (string, int64, error) {
+		hw := &hashingWriter{w: f, h: sha256.New()}
+		if _, err := io.CopyBuffer(hw, r, make([]byte, 1<<20)); err != nil {
+			return "", 0, err
+		}
+		return hex.EncodeToString(hw.h.Sum(nil)), hw.n, nil
+	})
+}
+
+// stageData is stage for bytes in memory whose SHA-256 (hex) the caller
+// has already computed from the same slice: the bytes are written as they
+// are and not hashed a second time (hashing is most of an export's CPU time
+// on a machine without SHA instructions; USB lab, docs/BENCHMARKS.md).
+func (a *archive) stageData(rel string, data []byte, sum string, mtime time.Time) (*staged, error) {
+	return a.stageWith(rel, mtime, func(f *os.File) (string, int64, error) {
+		n, err := f.Write(data)
+		if err != nil {
+			return "", int64(n), &writeError{err}
+		}
+		return sum, int64(n), nil
+	})
+}
+
+// stageWith creates the temporary file beside rel, lets write fill it and
+// report its SHA-256 and size, closes it and sets its time.
+func (a *archive) stageWith(rel string, mtime time.Time, write func(*os.File) (string, int64, error)) (st *staged, err error) {
 	dir, base := path.Split(rel)
 	dir = strings.TrimSuffix(dir, "/")
-	if dir != "" {
-		if err := a.root.MkdirAll(dir, 0o755); err != nil {
-			return nil, &writeError{fmt.Errorf("create folder %s: %w", dir, err)}
-		}
+	folder, err := a.folder(dir)
+	if err != nil {
+		return nil, err
 	}
 	var rnd [6]byte
 	_, _ = rand.Read(rnd[:])
-	tmp := path.Join(dir, "."+truncateUTF8(base, 100)+tmpMarker+hex.EncodeToString(rnd[:]))
-	f, err := a.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	tmpName := "." + truncateUTF8(base, 100) + tmpMarker + hex.EncodeToString(rnd[:])
+	f, err := folder.OpenFile(tmpName, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, &writeError{fmt.Errorf("create %s: %w", rel, err)}
 	}
 	defer func() {
 		if err != nil {
 			f.Close()
-			a.root.Remove(tmp)
+			folder.Remove(tmpName)
 		}
 	}()
-	hw := &hashingWriter{w: f, h: sha256.New()}
-	if _, err = io.CopyBuffer(hw, r, make([]byte, 1<<20)); err != nil {
+	sum, n, err := write(f)
+	if err != nil {
 		return nil, err
 	}
 	if err = f.Close(); err != nil {
 		return nil, &writeError{fmt.Errorf("close %s: %w", rel, err)}
 	}
 	if !mtime.IsZero() {
-		if err = a.root.Chtimes(tmp, mtime, mtime); err != nil {
+		if err = folder.Chtimes(tmpName, mtime, mtime); err != nil {
 			return nil, &writeError{fmt.Errorf("set time of %s: %w", rel, err)}
 		}
 	}
-	return &staged{tmp: tmp, rel: rel, sum: hex.EncodeToString(hw.h.Sum(nil)), n: hw.n}, nil
+	return &staged{tmp: path.Join(dir, tmpName), rel: rel, sum: sum, n: n,
+		folder: folder, tmpName: tmpName, name: base}, nil
 }
 
 // discard removes staged files that will not be committed.
 func (a *archive) discard(batch []*staged) {
 	for _, st := range batch {
-		a.root.Remove(st.tmp)
+		st.folder.Remove(st.tmpName)
 	}
 }
 
@@ -159,7 +232,7 @@ func (a *archive) commit(batch []*staged) error {
 		return err
 	}
 	for i, st := range batch {
-		if err := a.root.Rename(st.tmp, st.rel); err != nil {
+		if err := st.folder.Rename(st.tmpName, st.name); err != nil {
 			a.discard(batch[i:])
 			return &writeError{fmt.Errorf("rename into %s: %w", st.rel, err)}
 		}
@@ -185,7 +258,7 @@ func (a *archive) stageBytes(rel string, data []byte) (*staged, string, error) {
 	if old, err := a.root.ReadFile(rel); err == nil && bytes.Equal(old, data) {
 		return nil, hexSum, nil
 	}
-	st, err := a.stage(rel, bytes.NewReader(data), time.Time{})
+	st, err := a.stageData(rel, data, hexSum, time.Time{})
 	if err != nil {
 		return nil, "", err
 	}

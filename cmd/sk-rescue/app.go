@@ -48,6 +48,7 @@ type env struct {
 }
 
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	tm.reset(stderr)
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv}
 	if f, ok := stderr.(*os.File); ok {
 		e.stderrTTY = term.IsTerminal(int(f.Fd()))
@@ -61,6 +62,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
+	tm.stopProfile()
 	return exitCode(err, stderr)
 }
 
@@ -120,6 +122,17 @@ Try it without a phone:  sk-rescue export --all --device sim --out rescued`,
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.PersistentFlags().BoolVar(&usbOptions.KeepKernelDrivers, "keep-kernel-drivers", false,
 		"never detach a kernel driver from the phone's interface (for umockdev replays, or when another driver must stay bound)")
+	var debugTiming bool
+	root.PersistentFlags().BoolVar(&debugTiming, "debug-timing", false, "print where the time goes on stderr")
+	root.PersistentFlags().StringVar(&tm.profile, "debug-cpuprofile", "", "write a CPU profile of the command to this file")
+	_ = root.PersistentFlags().MarkHidden("debug-timing")
+	_ = root.PersistentFlags().MarkHidden("debug-cpuprofile")
+	root.PersistentPreRun = func(*cobra.Command, []string) {
+		if debugTiming {
+			tm.enable()
+		}
+		tm.startProfile()
+	}
 	root.AddCommand(newDevicesCmd(e), newExportCmd(e), newVerifyCmd(e), newUploadCmd(e), newTUICmd(e))
 	return root
 }
@@ -231,7 +244,7 @@ func newExportCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer h.Close()
+			defer func() { h.Close(); tm.mark("handset closed") }()
 			info := h.Info()
 			if !asJSON || e.stderrTTY {
 				fmt.Fprintf(e.stderr, "Handset: %s %s (serial %s, %s)%s\n", info.Maker, info.Model, info.Serial, info.Protocol, batteryNote(info.Battery))
@@ -239,8 +252,9 @@ func newExportCmd(e *env) *cobra.Command {
 			rep := newProgress(e, asJSON)
 			sum, err := recovery.Export(ctx, h, recovery.Options{
 				Out: out, Kinds: kf.kinds(), VCardVersion: vcardVer,
-				Reporter: recovery.Throttle(rep, 100*time.Millisecond), ToolVersion: version,
+				Reporter: tm.reporter(recovery.Throttle(rep, 100*time.Millisecond)), ToolVersion: version,
 			})
+			tm.mark("export returned")
 			rep.finish()
 			if err != nil {
 				return err

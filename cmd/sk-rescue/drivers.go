@@ -134,6 +134,7 @@ func openHandset(ctx context.Context, selector string) (device.Handset, error) {
 		return openDir(sel)
 	}
 	cands, err := usb.Enumerate(ctx)
+	tm.mark("usb enumerated")
 	if err != nil {
 		return nil, err
 	}
@@ -151,10 +152,12 @@ func openHandset(ctx context.Context, selector string) (device.Handset, error) {
 func openUSB(ctx context.Context, c usb.Candidate) (device.Handset, error) {
 	if f, ok := c.Function(usb.ProtoMTP, usb.ProtoPTP); ok {
 		link, err := usb.OpenFunction(ctx, c, f, usbOptions)
+		tm.mark("usb interface claimed")
 		if err != nil {
 			return nil, err
 		}
 		h, err := mtp.Open(ctx, link, mtp.Options{Location: c.Location()})
+		tm.mark("mtp session open")
 		if err != nil {
 			link.Close()
 			return nil, fmt.Errorf("%s: %w", c, err)

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf16"
 
@@ -181,25 +182,32 @@ func (c *Client) fail(ctx, tctx context.Context, cmd string, timeout time.Durati
 //   - AT+CPBR=?, AT+CPBR=n, AT+CPBR=n,m: read entries (27.007 8.12).
 //   - AT+SPBR=?, AT+SPBR=n[,m]: Samsung's multi-field phonebook read
 //     (gammu's Samsung path); its write twin AT+SPBW stays refused.
-var readCommands = []*regexp.Regexp{
-	regexp.MustCompile(`^AT$`),
-	regexp.MustCompile(`^ATZ0?$`),
-	regexp.MustCompile(`^ATE0$`),
-	regexp.MustCompile(`^ATI[0-9]?$`),
-	regexp.MustCompile(`^AT\+CMEE(=[012]|\?|=\?)$`),
-	regexp.MustCompile(`^AT\+CGM[IMR](=\?)?$`),
-	regexp.MustCompile(`^AT\+CGSN(=\?)?$`),
-	regexp.MustCompile(`^AT\+CBC(=\?)?$`),
-	regexp.MustCompile(`^AT\+CSCS(\?|=\?|="[A-Z0-9_-]{1,32}")$`),
-	regexp.MustCompile(`^AT\+CPBS(\?|=\?|="[A-Z0-9]{1,32}")$`),
-	regexp.MustCompile(`^AT\+CPBR(=\?|=[0-9]{1,6}(,[0-9]{1,6})?)$`),
-	regexp.MustCompile(`^AT\+SPBR(=\?|=[0-9]{1,6}(,[0-9]{1,6})?)$`),
-}
+//
+// The patterns are compiled on first use, not at package init: every
+// sk-rescue run links this package, and compiling them cost 30 ms of
+// process start in the USB lab's emulated guest (docs/BENCHMARKS.md) on
+// runs that never talk to a modem.
+var readCommands = sync.OnceValue(func() []*regexp.Regexp {
+	return []*regexp.Regexp{
+		regexp.MustCompile(`^AT$`),
+		regexp.MustCompile(`^ATZ0?$`),
+		regexp.MustCompile(`^ATE0$`),
+		regexp.MustCompile(`^ATI[0-9]?$`),
+		regexp.MustCompile(`^AT\+CMEE(=[012]|\?|=\?)$`),
+		regexp.MustCompile(`^AT\+CGM[IMR](=\?)?$`),
+		regexp.MustCompile(`^AT\+CGSN(=\?)?$`),
+		regexp.MustCompile(`^AT\+CBC(=\?)?$`),
+		regexp.MustCompile(`^AT\+CSCS(\?|=\?|="[A-Z0-9_-]{1,32}")$`),
+		regexp.MustCompile(`^AT\+CPBS(\?|=\?|="[A-Z0-9]{1,32}")$`),
+		regexp.MustCompile(`^AT\+CPBR(=\?|=[0-9]{1,6}(,[0-9]{1,6})?)$`),
+		regexp.MustCompile(`^AT\+SPBR(=\?|=[0-9]{1,6}(,[0-9]{1,6})?)$`),
+	}
+})
 
 // isRead reports whether cmd is on the allowlist.
 func isRead(cmd string) bool {
 	u := strings.ToUpper(cmd)
-	for _, re := range readCommands {
+	for _, re := range readCommands() {
 		if re.MatchString(u) {
 			return true
 		}
