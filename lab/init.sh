@@ -92,24 +92,35 @@ mtp_checks() {
 	run mtpprobe mtpprobe -cpuprofile /out/mtpprobe.pprof
 }
 
+# gadget_new NAME VID PID MANUFACTURER PRODUCT SERIAL CONFIGURATION
+# FUNCTION…: a configfs gadget at $g (not bound yet) whose one
+# configuration holds the FUNCTIONs ("acm.usb0", "ffs.mtp"), in order.
+gadget_new() {
+	mount -t configfs none /sys/kernel/config 2>/dev/null
+	g=/sys/kernel/config/usb_gadget/$1
+	mkdir -p $g/strings/0x409 $g/configs/c.1/strings/0x409
+	echo "$2" >$g/idVendor
+	echo "$3" >$g/idProduct
+	echo "$4" >$g/strings/0x409/manufacturer
+	echo "$5" >$g/strings/0x409/product
+	echo "$6" >$g/strings/0x409/serialnumber
+	echo "$7" >$g/configs/c.1/strings/0x409/configuration
+	echo 120 >$g/configs/c.1/MaxPower
+	shift 7
+	for f; do
+		mkdir -p $g/functions/$f
+		ln -s $g/functions/$f $g/configs/c.1/
+	done
+}
+
 # gadget_up NAME VID PID MANUFACTURER PRODUCT SERIAL DAEMON…: a configfs
 # gadget with one FunctionFS function mounted at /dev/ffs-NAME, served by
 # DAEMON (started in the background), bound to dummy_hcd's UDC.
 gadget_up() {
-	name=$1 vid=$2 pid=$3 man=$4 prod=$5 ser=$6
-	shift 6
+	name=$1 vid=$2 pid=$3
 	load dummy_hcd usb_f_fs
-	mount -t configfs none /sys/kernel/config 2>/dev/null
-	g=/sys/kernel/config/usb_gadget/$name
-	mkdir -p $g/strings/0x409 $g/configs/c.1/strings/0x409 $g/functions/ffs.$name
-	echo "$vid" >$g/idVendor
-	echo "$pid" >$g/idProduct
-	echo "$man" >$g/strings/0x409/manufacturer
-	echo "$prod" >$g/strings/0x409/product
-	echo "$ser" >$g/strings/0x409/serialnumber
-	echo "MTP" >$g/configs/c.1/strings/0x409/configuration
-	echo 120 >$g/configs/c.1/MaxPower
-	ln -s $g/functions/ffs.$name $g/configs/c.1/
+	gadget_new "$1" "$2" "$3" "$4" "$5" "$6" MTP ffs.$name
+	shift 6
 	mkdir -p /dev/ffs-$name
 	mount -t functionfs $name /dev/ffs-$name
 	"$@" >/out/daemon.out 2>/out/daemon.err &
@@ -173,18 +184,7 @@ featurephone)
 	# On the host side the kernel's cdc_acm binds the modem as
 	# /dev/ttyACM0 for gammu; sk-rescue detaches it per interface.
 	load dummy_hcd usb_f_acm usb_f_fs cdc-acm
-	mount -t configfs none /sys/kernel/config 2>/dev/null
-	g=/sys/kernel/config/usb_gadget/fp
-	mkdir -p $g/strings/0x409 $g/configs/c.1/strings/0x409 $g/functions/acm.usb0 $g/functions/ffs.obex
-	echo 0x1d6b >$g/idVendor
-	echo 0x0105 >$g/idProduct
-	echo Simphone >$g/strings/0x409/manufacturer
-	echo "FP-6230 (sim)" >$g/strings/0x409/product
-	echo FPSIMGADGET >$g/strings/0x409/serialnumber
-	echo "Modem + OBEX" >$g/configs/c.1/strings/0x409/configuration
-	echo 100 >$g/configs/c.1/MaxPower
-	ln -s $g/functions/acm.usb0 $g/configs/c.1/
-	ln -s $g/functions/ffs.obex $g/configs/c.1/
+	gadget_new fp 0x1d6b 0x0105 Simphone "FP-6230 (sim)" FPSIMGADGET "Modem + OBEX" acm.usb0 ffs.obex
 	attty=/dev/ttyGS$(cat $g/functions/acm.usb0/port_num)
 	mkdir -p /dev/ffs-obex
 	mount -t functionfs obex /dev/ffs-obex
@@ -243,16 +243,8 @@ featurephone)
 	# (openobex 1.7.2) fails on a packet that takes two, see
 	# docs/TESTING.md.
 	echo "" >$g/UDC
-	o=/sys/kernel/config/usb_gadget/fpobex
-	mkdir -p $o/strings/0x409 $o/configs/c.1/strings/0x409 $o/functions/acm.obex
-	echo 0x1d6b >$o/idVendor
-	echo 0x0106 >$o/idProduct
-	echo Simphone >$o/strings/0x409/manufacturer
-	echo "FP-6230 OBEX serial (sim)" >$o/strings/0x409/product
-	echo FPSIMOBEXTTY >$o/strings/0x409/serialnumber
-	echo "OBEX serial" >$o/configs/c.1/strings/0x409/configuration
-	echo 100 >$o/configs/c.1/MaxPower
-	ln -s $o/functions/acm.obex $o/configs/c.1/
+	gadget_new fpobex 0x1d6b 0x0106 Simphone "FP-6230 OBEX serial (sim)" FPSIMOBEXTTY "OBEX serial" acm.obex
+	o=$g
 	obextty=/dev/ttyGS$(cat $o/functions/acm.obex/port_num)
 	gadget featurephone -v -at "" -obex $obextty -device 'sim:featurephone?maxpacket=255' -stats /tmp/fpostats.json >/out/daemon-obextty.out 2>/out/daemon-obextty.err &
 	opid=$!

@@ -204,16 +204,7 @@ func TestRefusedBulkFallsBackToEntries(t *testing.T) {
 	for _, mode := range []string{"forbidden", "notfound"} {
 		t.Run(mode, func(t *testing.T) {
 			h, ph := open(t, "sim:featurephone?refusebulk="+mode)
-			items, err := h.List(context.Background(), device.KindContact)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var pb device.Item
-			for _, it := range items {
-				if it.ID == "obex:telecom/pb.vcf" {
-					pb = it
-				}
-			}
+			_, pb := listed(t, h, "obex:telecom/pb.vcf")
 			got := readAll(t, h, pb)
 			if !bytes.Equal(got, ph.Data.PB) {
 				t.Fatalf("fallback gave %d bytes, want the %d of the entries", len(got), len(ph.Data.PB))

@@ -44,6 +44,22 @@ func obexPart(h device.Handset) *obex.Handset {
 	return h.(*composite.Handset).Parts()[0].Handset.(*obex.Handset)
 }
 
+// listed lists h's items and picks the one with id.
+func listed(t *testing.T, h device.Handset, id string) (all []device.Item, it device.Item) {
+	t.Helper()
+	all, err := h.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range all {
+		if x.ID == id {
+			return all, x
+		}
+	}
+	t.Fatalf("no item %q in %d listed", id, len(all))
+	return nil, device.Item{}
+}
+
 func atPart(h device.Handset) *at.Handset {
 	return h.(*composite.Handset).Parts()[1].Handset.(*at.Handset)
 }
@@ -118,17 +134,8 @@ func TestObjectSizeCap(t *testing.T) {
 func TestUnreadableMemoryStops(t *testing.T) {
 	h, ph := open(t, "sim:featurephone?failme=1")
 	a := atPart(h)
-	items, err := a.List(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var me device.Item
-	for _, it := range items {
-		if it.ID == "ME" {
-			me = it
-		}
-	}
-	err = readWithin(t, a, me)
+	items, me := listed(t, a, "ME")
+	err := readWithin(t, a, me)
 	if !errors.Is(err, device.ErrProtocol) || !strings.Contains(err.Error(), "refused 5 blocks in a row") ||
 		!strings.Contains(err.Error(), "after 100 of 500 slots") {
 		t.Fatalf("err = %v", err)
@@ -154,16 +161,7 @@ func TestUnreadableMemoryStops(t *testing.T) {
 func TestFailingSIMKeepsWhatWasRead(t *testing.T) {
 	h, ph := open(t, "sim:featurephone?failfrom=101")
 	a := atPart(h)
-	items, err := a.List(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var sm device.Item
-	for _, it := range items {
-		if it.ID == "SM" {
-			sm = it
-		}
-	}
+	_, sm := listed(t, a, "SM")
 	rc, err := a.Open(context.Background(), sm)
 	if err != nil {
 		t.Fatalf("open SM: %v", err)
