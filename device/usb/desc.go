@@ -61,6 +61,23 @@ type Descriptor struct {
 	Configs []Config `json:"configs"`
 }
 
+// altSettings counts the alternate settings of interface num in
+// configuration cfg.
+func (d Descriptor) altSettings(cfg, num int) int {
+	n := 0
+	for _, c := range d.Configs {
+		if c.Number != cfg {
+			continue
+		}
+		for _, s := range c.Settings {
+			if s.Interface == num {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // Interface classes and subclasses this package recognises.
 const (
 	classComm        = 0x02

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -39,7 +38,6 @@ type Options struct {
 	// only: events come when they come.
 	Timeout time.Duration
 	// ControlTimeout bounds each Control; 0 means DefaultControlTimeout.
-	// libusb cannot cancel a control transfer, so ctx only shortens it.
 	ControlTimeout time.Duration
 }
 
@@ -67,14 +65,15 @@ func OpenFunction(ctx context.Context, c Candidate, f Function, opts Options) (d
 	if opts.ControlTimeout <= 0 {
 		opts.ControlTimeout = DefaultControlTimeout
 	}
-	uctx, err := openContext()
+	xctx, err := transferContext()
 	if err != nil {
 		return nil, err
 	}
-	l := &link{cand: c, fn: f, opts: opts, uctx: uctx}
-	l.base, l.stopAll = context.WithCancel(context.Background())
-	if err := l.open(ctx); err != nil {
-		l.stopAll()
+	l := &link{cand: c, fn: f, opts: opts, active: map[*xfer]struct{}{},
+		opIn:   fmt.Sprintf("bulk read 0x%02x", f.BulkIn),
+		opOut:  fmt.Sprintf("bulk write 0x%02x", f.BulkOut),
+		opIntr: fmt.Sprintf("interrupt read 0x%02x", f.InterruptIn)}
+	if err := l.open(ctx, xctx); err != nil {
 		l.release()
 		return nil, err
 	}
@@ -87,46 +86,36 @@ type link struct {
 	fn   Function
 	opts Options
 
-	uctx     *gousb.Context
-	dev      *gousb.Device
-	cfg      *gousb.Config
-	intfs    []*gousb.Interface
+	h        *handle
+	claimed  []int
 	detached []int // interfaces whose kernel driver we unbound
 
-	in, ev *gousb.InEndpoint
-	out    *gousb.OutEndpoint
+	opIn, opOut, opIntr string // operation names for errors
 
 	mu       sync.Mutex
 	closed   bool
-	base     context.Context // cancelled by Close: ends transfers in flight
-	stopAll  context.CancelFunc
+	active   map[*xfer]struct{} // transfers in flight, for Close to cancel
 	inflight sync.WaitGroup
-	ctrlMu   sync.Mutex // serializes Control: gousb's timeout is a Device field
 }
 
 var _ device.Link = (*link)(nil)
 
-func (l *link) open(ctx context.Context) error {
+func (l *link) open(ctx context.Context, xctx *libusbContext) error {
 	c, f := l.cand, l.fn
-	devs, err := l.uctx.OpenDevices(func(d *gousb.DeviceDesc) bool {
-		return d.Bus == c.Bus && d.Address == c.Address && uint16(d.Vendor) == c.VID && uint16(d.Product) == c.PID
-	})
-	for _, d := range devs[min(1, len(devs)):] {
-		d.Close()
-	}
-	if len(devs) == 0 {
-		if err != nil && kindOf(ctx, err) == device.ErrPermission {
-			return wrap(ctx, c, "open", err)
-		}
+	h, err := openHandle(xctx, c.Bus, c.Address, c.VID, c.PID)
+	if errors.Is(err, gousb.ErrorNotFound) {
 		return fmt.Errorf("usb: %s: %w: it is no longer attached there; list devices again", c, device.ErrNotFound)
 	}
-	l.dev = devs[0]
+	if err != nil {
+		return wrap(ctx, c, "open", err)
+	}
+	l.h = h
 	if c.Serial != "" {
-		if s, err := l.dev.SerialNumber(); err == nil && strings.TrimSpace(s) != c.Serial {
+		if s, err := h.serial(); err == nil && s != c.Serial {
 			return fmt.Errorf("usb: %s: %w: another device (serial %q) now has that address; list devices again", c, device.ErrNotFound, s)
 		}
 	}
-	active, err := l.dev.ActiveConfigNum()
+	active, err := h.activeConfig()
 	if err != nil {
 		return wrap(ctx, c, "read active configuration", err)
 	}
@@ -161,13 +150,8 @@ func (l *link) open(ctx context.Context) error {
 		}
 	}
 
-	l.cfg, err = l.dev.Config(active)
-	if err != nil {
-		return wrap(ctx, c, fmt.Sprintf("use configuration %d", active), err)
-	}
 	for _, cl := range claims {
-		intf, err := claimInterface(l.cfg, cl.num, cl.alt)
-		if err != nil {
+		if err := h.claim(cl.num); err != nil {
 			e := wrap(ctx, c, fmt.Sprintf("claim interface %d", cl.num), err)
 			if ue := (*Error)(nil); errors.As(e, &ue) && ue.Kind == device.ErrBusy {
 				if l.opts.KeepKernelDrivers {
@@ -178,97 +162,93 @@ func (l *link) open(ctx context.Context) error {
 			}
 			return e
 		}
-		l.intfs = append(l.intfs, intf)
-	}
-
-	data := l.intfs[len(l.intfs)-1] // the data interface of a CDC function
-	if l.in, err = data.InEndpoint(int(f.BulkIn & 0x0f)); err != nil {
-		return fmt.Errorf("usb: %s: %w", c, err)
-	}
-	if l.out, err = data.OutEndpoint(int(f.BulkOut & 0x0f)); err != nil {
-		return fmt.Errorf("usb: %s: %w", c, err)
-	}
-	if f.InterruptIn != 0 {
-		if l.ev, err = l.intfs[0].InEndpoint(int(f.InterruptIn & 0x0f)); err != nil {
-			return fmt.Errorf("usb: %s: %w", c, err)
+		l.claimed = append(l.claimed, cl.num)
+		// SET_INTERFACE only where there is a choice, as gousb does: a
+		// device with one setting per interface never sees the request.
+		if c.Descriptor.altSettings(f.Config, cl.num) > 1 {
+			if err := h.setAlt(cl.num, cl.alt); err != nil {
+				return wrap(ctx, c, fmt.Sprintf("select alternate setting %d of interface %d", cl.alt, cl.num), err)
+			}
 		}
 	}
 	return nil
 }
 
-// claimInterface is Config.Interface with gousb v1.1.3's slice-index bug
-// (it reads Interfaces[num] to decide on SetAltSetting, fixed upstream in
-// #134) turned from a panic into an error.
-func claimInterface(cfg *gousb.Config, num, alt int) (intf *gousb.Interface, err error) {
-	if num >= len(cfg.Desc.Interfaces) {
-		return nil, fmt.Errorf("gousb v1.1.3 cannot claim interface %d of a configuration with %d interfaces (non-contiguous interface numbers)", num, len(cfg.Desc.Interfaces))
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			intf, err = nil, fmt.Errorf("claim interface %d: %v", num, r)
-		}
-	}()
-	return cfg.Interface(num, alt)
-}
-
-// call derives a transfer's context: the caller's, cut short by the
-// link's Close and by timeout unless ctx already ends sooner. done must be
-// called when the transfer is over; Close waits for it.
-func (l *link) call(ctx context.Context, timeout time.Duration) (cctx context.Context, done func(), err error) {
+// begin registers a transfer with the link, so that Close can cancel it and
+// waits for it.
+func (l *link) begin() (*xfer, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
-		return nil, nil, fmt.Errorf("usb: %s: link is closed", l.cand.Location())
+		return nil, fmt.Errorf("usb: %s: link is closed", l.cand.Location())
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	var cancel context.CancelFunc
-	if d, ok := ctx.Deadline(); timeout > 0 && (!ok || time.Until(d) > timeout) {
-		cctx, cancel = context.WithTimeout(ctx, timeout)
-	} else {
-		cctx, cancel = context.WithCancel(ctx)
-	}
-	stop := context.AfterFunc(l.base, cancel)
+	x := &xfer{}
+	l.active[x] = struct{}{}
 	l.inflight.Add(1)
-	return cctx, func() { stop(); cancel(); l.inflight.Done() }, nil
+	return x, nil
 }
 
-func (l *link) Write(ctx context.Context, p []byte) (int, error) {
-	cctx, done, err := l.call(ctx, l.opts.Timeout)
+func (l *link) end(x *xfer) {
+	l.mu.Lock()
+	delete(l.active, x)
+	l.mu.Unlock()
+	l.inflight.Done()
+}
+
+// do runs one transfer under ctx and timeout: f is the transfer itself.
+// The caller's ctx cancels it; a deadline in ctx shortens the timeout.
+func (l *link) do(ctx context.Context, timeout time.Duration, op string, f func(x *xfer, timeout time.Duration) (int, error)) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	timeout, ok := callTimeout(ctx, timeout)
+	if !ok {
+		return 0, &Error{Location: l.cand.Location(), Op: op, Kind: device.ErrTimeout}
+	}
+	x, err := l.begin()
 	if err != nil {
 		return 0, err
 	}
-	defer done()
-	n, err := l.out.WriteContext(cctx, p) // an empty p is a ZLP
-	return n, l.transferErr(cctx, ctx, fmt.Sprintf("bulk write 0x%02x", l.fn.BulkOut), err)
+	defer l.end(x)
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, func() { l.h.cancel(x) })
+		defer stop()
+	}
+	n, err := f(x, timeout)
+	if err == nil {
+		return n, nil
+	}
+	return n, l.transferErr(ctx, op, err)
+}
+
+func (l *link) Write(ctx context.Context, p []byte) (int, error) {
+	return l.do(ctx, l.opts.Timeout, l.opOut, func(x *xfer, timeout time.Duration) (int, error) {
+		return l.h.transfer(x, l.fn.BulkOut, typeBulk, p, timeout) // an empty p is a ZLP
+	})
 }
 
 func (l *link) Read(ctx context.Context, p []byte) (int, error) {
-	return l.read(ctx, l.in, l.opts.Timeout, p, fmt.Sprintf("bulk read 0x%02x", l.fn.BulkIn))
+	return l.read(ctx, l.fn.BulkIn, typeBulk, l.fn.MaxPacketSize, l.opts.Timeout, p, l.opIn)
 }
 
 func (l *link) ReadInterrupt(ctx context.Context, p []byte) (int, error) {
-	if l.ev == nil {
+	if l.fn.InterruptIn == 0 {
 		return 0, ErrNoInterrupt
 	}
-	return l.read(ctx, l.ev, 0, p, fmt.Sprintf("interrupt read 0x%02x", l.fn.InterruptIn))
+	return l.read(ctx, l.fn.InterruptIn, typeInterrupt, l.fn.InterruptMaxPacketSize, 0, p, l.opIntr)
 }
 
 // read performs one IN transfer. A buffer that is not a multiple of the
 // packet size is rounded up internally so a full last packet cannot
 // overflow in libusb; a transfer longer than p is then a protocol error.
-func (l *link) read(ctx context.Context, ep *gousb.InEndpoint, timeout time.Duration, p []byte, op string) (int, error) {
-	cctx, done, err := l.call(ctx, timeout)
-	if err != nil {
-		return 0, err
-	}
-	defer done()
+func (l *link) read(ctx context.Context, ep uint8, typ transferType, mps int, timeout time.Duration, p []byte, op string) (int, error) {
 	buf := p
-	if mps := ep.Desc.MaxPacketSize; mps > 0 && len(p)%mps != 0 {
+	if mps > 0 && len(p)%mps != 0 {
 		buf = make([]byte, (len(p)/mps+1)*mps)
 	}
-	n, err := ep.ReadContext(cctx, buf)
+	n, err := l.do(ctx, timeout, op, func(x *xfer, timeout time.Duration) (int, error) {
+		return l.h.transfer(x, ep, typ, buf, timeout)
+	})
 	if len(buf) != len(p) {
 		copy(p, buf[:n])
 		if n > len(p) && err == nil {
@@ -277,46 +257,30 @@ func (l *link) read(ctx context.Context, ep *gousb.InEndpoint, timeout time.Dura
 		}
 		n = min(n, len(p))
 	}
-	return n, l.transferErr(cctx, ctx, op, err)
+	return n, err
 }
 
-// transferErr maps a transfer error. A cancellation caused by the caller's
-// own ctx returns ctx's error; one caused by the per-call timeout is
+// transferErr maps a transfer error. A cancellation by the caller's own
+// ctx returns ctx's error; one by its deadline, or libusb's timeout, is
 // device.ErrTimeout.
-func (l *link) transferErr(cctx, ctx context.Context, op string, err error) error {
-	if err == nil {
-		return nil
-	}
+func (l *link) transferErr(ctx context.Context, op string, err error) error {
 	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return ctx.Err()
 	}
-	if l.base.Err() != nil {
+	l.mu.Lock()
+	closed := l.closed
+	l.mu.Unlock()
+	if closed {
 		return fmt.Errorf("usb: %s: %s: link closed", l.cand.Location(), op)
 	}
-	return wrap(cctx, l.cand, op, err)
+	return wrap(ctx, l.cand, op, err)
 }
 
 func (l *link) Control(ctx context.Context, requestType, request uint8, value, index uint16, data []byte) (int, error) {
-	timeout := l.opts.ControlTimeout
-	if d, ok := ctx.Deadline(); ok {
-		timeout = min(timeout, time.Until(d))
-	}
-	if timeout < time.Millisecond { // libusb counts milliseconds; 0 would mean forever
-		return 0, &Error{Location: l.cand.Location(), Op: "control", Kind: device.ErrTimeout}
-	}
-	_, done, err := l.call(ctx, 0)
-	if err != nil {
-		return 0, err
-	}
-	defer done()
-	l.ctrlMu.Lock()
-	defer l.ctrlMu.Unlock()
-	l.dev.ControlTimeout = timeout
-	n, err := l.dev.Control(requestType, request, value, index, data)
-	if err != nil {
-		return n, wrap(ctx, l.cand, fmt.Sprintf("control request 0x%02x", request), err)
-	}
-	return n, nil
+	op := fmt.Sprintf("control request 0x%02x", request)
+	return l.do(ctx, l.opts.ControlTimeout, op, func(x *xfer, timeout time.Duration) (int, error) {
+		return l.h.control(x, requestType, request, value, index, data, timeout)
+	})
 }
 
 func (l *link) MaxPacketSize() int { return l.fn.MaxPacketSize }
@@ -331,7 +295,9 @@ func (l *link) Close() error {
 		return nil
 	}
 	l.closed = true
-	l.stopAll()
+	for x := range l.active {
+		l.h.cancel(x)
+	}
 	l.mu.Unlock()
 	l.inflight.Wait()
 	l.release()
@@ -339,21 +305,17 @@ func (l *link) Close() error {
 }
 
 func (l *link) release() {
-	for i := len(l.intfs) - 1; i >= 0; i-- {
-		l.intfs[i].Close()
+	if l.h == nil {
+		return
 	}
-	l.intfs = nil
+	for i := len(l.claimed) - 1; i >= 0; i-- {
+		l.h.release(l.claimed[i])
+	}
+	l.claimed = nil
 	for _, n := range l.detached {
 		_ = attachKernelDriver(l.cand.Bus, l.cand.Address, n)
 	}
 	l.detached = nil
-	if l.cfg != nil {
-		l.cfg.Close()
-		l.cfg = nil
-	}
-	if l.dev != nil {
-		l.dev.Close()
-		l.dev = nil
-	}
-	l.uctx = nil // shared (openContext): never closed
+	l.h.close()
+	l.h = nil
 }

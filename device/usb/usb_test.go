@@ -127,9 +127,22 @@ func TestNewContextPanicIsAnError(t *testing.T) {
 	if !strings.Contains(err.Error(), "--device sim") || !strings.Contains(err.Error(), "libusb: unknown error") {
 		t.Errorf("message lacks the advice or the cause: %v", err)
 	}
-	_, err = OpenFunction(context.Background(), Candidate{Bus: 1, Address: 7}, Function{Protocol: ProtoMTP}, Options{})
+}
+
+func TestTransferContextFailureIsAnError(t *testing.T) {
+	saved, savedCtx := startLibusb, transfers.ctx
+	defer func() { startLibusb, transfers.ctx = saved, savedCtx }()
+	startLibusb = func() (*libusbContext, error) {
+		return nil, fmt.Errorf("usb: %w (%v)", ErrUnavailable, gousb.ErrorOther)
+	}
+	transfers.ctx = nil
+
+	_, err := OpenFunction(context.Background(), Candidate{Bus: 1, Address: 7}, Function{Protocol: ProtoMTP}, Options{})
 	if !errors.Is(err, ErrUnavailable) {
 		t.Fatalf("OpenFunction = %v, want ErrUnavailable", err)
+	}
+	if transfers.ctx != nil {
+		t.Error("a failed start was kept; the next call would not try again")
 	}
 }
 
