@@ -92,6 +92,31 @@ mtp_checks() {
 	run mtpprobe mtpprobe -cpuprofile /out/mtpprobe.pprof
 }
 
+# mtp_tools getfile|connect OUT: every file of the device into OUT with
+# libmtp's command-line tools, as someone without sk-rescue would: mtp-files
+# lists the file IDs, then either one mtp-getfile per file (getfile: what the
+# tools offer for a file) or a single mtp-connect session with a --getfile
+# per file (connect: the fewest sessions the tools allow). Files land as
+# OUT/ID (the tools recreate no folders). Prints "files N bytes B" like
+# lab/mtptree.
+mtp_tools() {
+	mode=$1 out=$2
+	mkdir -p "$out"
+	mtp-files >"$out.list" 2>/dev/null || return 1
+	ids=$(sed -n 's/^File ID: //p' "$out.list")
+	case $mode in
+	getfile)
+		for id in $ids; do mtp-getfile "$id" "$out/$id" >/dev/null 2>&1 || return 1; done
+		;;
+	connect)
+		set --
+		for id in $ids; do set -- "$@" --getfile "$id,$out/$id"; done
+		mtp-connect "$@" >/dev/null 2>&1 || return 1
+		;;
+	esac
+	echo "files $(ls "$out" | wc -l) bytes $(cat "$out"/* | wc -c)"
+}
+
 # gadget_new NAME VID PID MANUFACTURER PRODUCT SERIAL CONFIGURATION
 # FUNCTION…: a configfs gadget at $g (not bound yet) whose one
 # configuration holds the FUNCTIONs ("acm.usb0", "ffs.mtp"), in order.
@@ -137,11 +162,16 @@ qemu-mtp)
 	wait_usb 46f4 0004 && {
 		mtp_checks
 		# Speed, side by side on the same device: the whole tree with
-		# sk-rescue (list, fetch, convert, write, fsync) and with libmtp in
-		# one session (lab/mtptree.c), each three times, alternating.
+		# sk-rescue (list, fetch, convert, write, fsync), with libmtp's
+		# tools (mtp_tools, below) both ways, and with libmtp's API in one
+		# session (lab/mtptree.c); each three times, alternating.
 		for i in 1 2 3; do
 			rm -rf /tmp/b
 			run bench-sk-$i sk-rescue $SKFLAGS export --all --json --out /tmp/b
+			rm -rf /tmp/b
+			run bench-getfile-$i mtp_tools getfile /tmp/b
+			rm -rf /tmp/b
+			run bench-connect-$i mtp_tools connect /tmp/b
 			rm -rf /tmp/b
 			run bench-libmtp-$i mtptree /tmp/b
 		done

@@ -109,7 +109,7 @@ bundle "$BIN/mtpprobe" usr/bin/mtpprobe
 cp "$BIN/gadget" "$RFS/usr/bin/gadget"
 bundle /usr/bin/gammu usr/bin/gammu
 bundle /usr/bin/obexftp usr/bin/obexftp
-for t in mtp-detect mtp-files mtp-getfile mtp-folders mtp-filetree; do bundle "/usr/bin/$t" "usr/bin/$t"; done
+for t in mtp-detect mtp-files mtp-getfile mtp-connect mtp-folders mtp-filetree; do bundle "/usr/bin/$t" "usr/bin/$t"; done
 bundle "$LAB/umtp/usr/bin/umtprd" usr/bin/umtprd
 cp "$LAB/umtp/etc/umtprd/umtprd.conf" "$RFS/etc/umtprd/umtprd.conf.dist"
 case " $GROUPS_ " in *" record "*) # the umockdev fast tier's recorder (lab/record-umockdev.sh)

@@ -8,10 +8,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"time"
 
@@ -23,6 +25,11 @@ import (
 func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole probe to this file")
 	flag.Parse()
+	// As sk-rescue's main does (cmd/sk-rescue/main.go, spareProcessor): a
+	// second P on a one-CPU guest, so a transfer's cgo call keeps its P.
+	if os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < 2 {
+		runtime.GOMAXPROCS(2)
+	}
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err == nil {
@@ -89,6 +96,7 @@ func run(ctx context.Context) error {
 		n += k
 	}
 	step("fetched %d items, %d bytes, %d transactions so far", len(items), n, cl.Transactions())
+	waits(ctx, link, cl)
 	// Then each listing primitive on its own, safest first (a responder
 	// may not recover from the ones it refuses).
 	ids, err := cl.StorageIDs(ctx)
@@ -116,4 +124,28 @@ func run(ctx context.Context) error {
 		fmt.Println("             warning:", w)
 	}
 	return nil
+}
+
+// waits checks that a transfer waiting on the device ends when its context
+// does, by deadline and by cancel, and that the session works afterwards.
+// An idle QEMU usb-mtp sends no events, so each interrupt read waits until
+// then. Lines start "wait:" for lab/labcheck (docs/TESTING.md).
+func waits(ctx context.Context, link device.Link, cl *mtp.Client) {
+	buf := make([]byte, 64)
+	t := time.Now()
+	dctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	n, err := link.ReadInterrupt(dctx, buf)
+	cancel()
+	fmt.Printf("wait: deadline 300 ms: ended after %d ms, %d bytes, timeout %v: %v\n",
+		time.Since(t).Milliseconds(), n, errors.Is(err, device.ErrTimeout), err)
+	t = time.Now()
+	cctx, cancel := context.WithCancel(ctx)
+	stop := time.AfterFunc(300*time.Millisecond, cancel)
+	n, err = link.ReadInterrupt(cctx, buf)
+	stop.Stop()
+	cancel()
+	fmt.Printf("wait: cancel after 300 ms: ended after %d ms, %d bytes, canceled %v: %v\n",
+		time.Since(t).Milliseconds(), n, errors.Is(err, context.Canceled), err)
+	ids, err := cl.StorageIDs(ctx)
+	fmt.Printf("wait: then GetStorageIDs: %x, ok %v: %v\n", ids, err == nil && len(ids) > 0, err)
 }
