@@ -2,6 +2,4 @@
 
 package main
 
-import "time"
-
-func cpuTime() (user, sys time.Duration, ok bool) { return 0, 0, false }
+func usageNow() (usage, bool) { return usage{}, false }

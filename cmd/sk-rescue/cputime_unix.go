@@ -7,12 +7,14 @@ import (
 	"time"
 )
 
-// cpuTime is the processor time the process (every thread) has used so
-// far in user and in system mode, for --debug-timing.
-func cpuTime() (user, sys time.Duration, ok bool) {
+// usageNow is what the process (every thread) has used so far, for
+// --debug-timing: processor time in user and in system mode, page faults,
+// and context switches it made (waits) and suffered (preemptions).
+func usageNow() (u usage, ok bool) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0, 0, false
+		return usage{}, false
 	}
-	return time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano()), true
+	return usage{user: time.Duration(ru.Utime.Nano()), sys: time.Duration(ru.Stime.Nano()),
+		faults: int64(ru.Minflt + ru.Majflt), waits: int64(ru.Nvcsw), preempts: int64(ru.Nivcsw)}, true
 }

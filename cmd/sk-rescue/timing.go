@@ -18,13 +18,12 @@ import (
 // stage), printed on stderr as "timing:" lines. It exists for the USB lab's
 // speed comparison (docs/BENCHMARKS.md); it changes nothing else.
 type timing struct {
-	mu      sync.Mutex
-	on      bool
-	w       io.Writer
-	start   time.Time // run() entered
-	last    time.Time
-	lastUsr time.Duration
-	lastSys time.Duration
+	mu    sync.Mutex
+	on    bool
+	w     io.Writer
+	start time.Time // run() entered
+	last  time.Time
+	used  usage // at the last mark
 
 	// profile, set by the hidden --debug-cpuprofile flag, names a file
 	// for a CPU profile of the command; prof is that file while it runs.
@@ -82,10 +81,16 @@ func (t *timing) stopProfile() {
 	t.prof = nil
 }
 
-// mark prints the time since run() and since the previous mark, and the
-// processor time the process used since the previous mark (the first
-// mark: since exec); wall time well above processor time is time spent
-// waiting, on the handset or the disk.
+// usage is the rusage figures --debug-timing prints.
+type usage struct {
+	user, sys               time.Duration
+	faults, waits, preempts int64
+}
+
+// mark prints the time since run() and since the previous mark, and what
+// the process used since the previous mark (the first mark: since exec):
+// processor time (wall time well above it is time spent waiting, on the
+// handset or the disk), page faults and context switches.
 func (t *timing) mark(what string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -93,13 +98,16 @@ func (t *timing) mark(what string) {
 		return
 	}
 	now := time.Now()
-	cpu := ""
-	if usr, sys, ok := cpuTime(); ok {
-		cpu = fmt.Sprintf("  user +%7.1f sys +%7.1f ms", float64((usr-t.lastUsr).Microseconds())/1000, float64((sys-t.lastSys).Microseconds())/1000)
-		t.lastUsr, t.lastSys = usr, sys
+	used := ""
+	if u, ok := usageNow(); ok {
+		p := t.used
+		used = fmt.Sprintf("  user +%7.1f sys +%7.1f ms  faults +%5d  switches +%5d/%d",
+			float64((u.user-p.user).Microseconds())/1000, float64((u.sys-p.sys).Microseconds())/1000,
+			u.faults-p.faults, u.waits-p.waits, u.preempts-p.preempts)
+		t.used = u
 	}
 	fmt.Fprintf(t.w, "timing: %8.1f ms  +%7.1f ms%s  %s\n",
-		float64(now.Sub(t.start).Microseconds())/1000, float64(now.Sub(t.last).Microseconds())/1000, cpu, what)
+		float64(now.Sub(t.start).Microseconds())/1000, float64(now.Sub(t.last).Microseconds())/1000, used, what)
 	t.last = now
 }
 

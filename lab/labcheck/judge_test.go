@@ -53,13 +53,19 @@ func writeRun(t *testing.T, dir, name string, rc, ms int, out string) {
 }
 
 func TestSpeed(t *testing.T) {
+	// Round 3 is a slow moment of the host, for both sides of each ratio:
+	// it moves neither a median nor a ratio.
 	runs := func(dir string, files int, skRC int) {
-		for i := 1; i <= 3; i++ {
-			writeRun(t, dir, fmt.Sprintf("bench-sk-%d", i), skRC, 1000+10*i, "{}")
-			writeRun(t, dir, fmt.Sprintf("bench-getfile-%d", i), 0, 9000+10*i, fmt.Sprintf("files %d bytes 4231714", files))
-			writeRun(t, dir, fmt.Sprintf("bench-connect-%d", i), 0, 1500+10*i, fmt.Sprintf("files %d bytes 4231714", files))
-			writeRun(t, dir, fmt.Sprintf("bench-libmtp-%d", i), 0, 500+10*i, fmt.Sprintf("files %d bytes 4231714 failed 0", files))
+		for i := 1; i <= 5; i++ {
+			slow := 1
+			if i == 3 {
+				slow = 3
+			}
+			writeRun(t, dir, fmt.Sprintf("bench-sk-%d", i), skRC, (1000+10*i)*slow, "{}")
+			writeRun(t, dir, fmt.Sprintf("bench-connect-%d", i), 0, (1500+10*i)*slow, fmt.Sprintf("files %d bytes 4231714", files))
+			writeRun(t, dir, fmt.Sprintf("bench-libmtp-%d", i), 0, (500+10*i)*slow, fmt.Sprintf("files %d bytes 4231714 failed 0", files))
 		}
+		writeRun(t, dir, "bench-getfile-1", 0, 9010, fmt.Sprintf("files %d bytes 4231714", files))
 	}
 	dir := t.TempDir()
 	runs(dir, 27, 0)
@@ -67,7 +73,7 @@ func TestSpeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []string{"sk-rescue 1020 ms", "mtp-getfile per file 9020 ms (ratio 0.11)", "one mtp-connect 1520 ms (ratio 0.67)", "mtptree 520 ms (ratio 1.96)"} {
+	for _, s := range []string{"sk-rescue 1040 ms", "mtp-getfile per file 9010 ms (ratio 0.12)", "one mtp-connect 1540 ms (ratio 0.67)", "mtptree 540 ms (ratio 1.94)"} {
 		if !strings.Contains(d, s) {
 			t.Errorf("detail %q lacks %q", d, s)
 		}
