@@ -1,6 +1,6 @@
 // Package usb finds handsets on the USB bus and opens one of their functions
 // as a device.Link. It is the only package in sk-rescue that imports gousb
-// (libusb-1.0 through cgo); protocol drivers never see it.
+// and the only one with cgo (libusb-1.0); protocol drivers never see it.
 //
 // Three layers, thinnest at the bottom:
 //
@@ -17,6 +17,10 @@
 //   - OpenFunction claims one function's interfaces in the active
 //     configuration (it never switches configurations, never resets) and
 //     returns a device.Link over its endpoints with USB transfer semantics.
+//     Its transfers do not go through gousb but through a few lines of C
+//     over libusb (transfer.c), each submitted and reaped in the calling
+//     thread: gousb's asynchronous path cost four times libmtp's time per
+//     transaction in the USB lab (transfer.go says why).
 //
 // Errors carry the device package's sentinels (device.ErrBusy,
 // device.ErrPermission, device.ErrDisconnected, device.ErrTimeout) and, where

@@ -163,9 +163,9 @@ func (h *handle) transfer(x *xfer, ep uint8, typ transferType, p []byte, timeout
 		buf = (*C.uchar)(unsafe.Pointer(&p[0]))
 	}
 	var n C.int
-	r := C.sk_transfer(h.ctx.c, h.h, C.uchar(ep), C.uchar(typ), buf, C.int(len(p)), millis(timeout),
+	r := C.sk_transfer(h.ctx.c, h.h, C.uchar(ep), C.uchar(typ), buf, C.int(len(p)), C.uint(millis(timeout)),
 		(*C.int)(unsafe.Pointer(&x.flag)), &n)
-	return int(n), status(r)
+	return int(n), status(int(r))
 }
 
 // control runs a control transfer; for IN requests data receives the
@@ -175,28 +175,28 @@ func (h *handle) control(x *xfer, requestType, request uint8, value, index uint1
 	copy(buf[8:], data)
 	var n C.int
 	r := C.sk_control(h.ctx.c, h.h, C.uchar(requestType), C.uchar(request), C.ushort(value), C.ushort(index),
-		(*C.uchar)(unsafe.Pointer(&buf[0])), C.int(len(data)), millis(timeout), (*C.int)(unsafe.Pointer(&x.flag)), &n)
+		(*C.uchar)(unsafe.Pointer(&buf[0])), C.int(len(data)), C.uint(millis(timeout)), (*C.int)(unsafe.Pointer(&x.flag)), &n)
 	if requestType&0x80 != 0 {
 		copy(data, buf[8:8+int(n)])
 	}
-	return int(n), status(r)
+	return int(n), status(int(r))
 }
 
 // millis is a libusb timeout: milliseconds, rounded up, 0 for none.
-func millis(d time.Duration) C.uint {
+func millis(d time.Duration) uint32 {
 	if d <= 0 {
 		return 0
 	}
-	return C.uint((d + time.Millisecond - 1) / time.Millisecond)
+	return uint32(min((d+time.Millisecond-1)/time.Millisecond, 1<<32-1))
 }
 
 // status maps transfer.c's result: a negative libusb error, or a transfer
 // status (0 is success).
-func status(r C.int) error {
+func status(r int) error {
 	switch {
 	case r < 0:
 		return gousb.Error(r)
-	case r == C.LIBUSB_TRANSFER_COMPLETED:
+	case r == int(gousb.TransferCompleted):
 		return nil
 	}
 	return gousb.TransferStatus(r)
