@@ -103,11 +103,14 @@ var _ device.Link = (*link)(nil)
 func (l *link) open(ctx context.Context, xctx *libusbContext) error {
 	c, f := l.cand, l.fn
 	h, err := openHandle(xctx, c.Bus, c.Address, c.VID, c.PID)
-	if errors.Is(err, gousb.ErrorNotFound) {
-		return fmt.Errorf("usb: %s: %w: it is no longer attached there; list devices again", c, device.ErrNotFound)
-	}
-	if err != nil {
+	switch {
+	case err == nil:
+	case kindOf(ctx, err) == device.ErrPermission:
 		return wrap(ctx, c, "open", err)
+	case errors.Is(err, gousb.ErrorNotFound), errors.Is(err, gousb.ErrorNoDevice):
+		return fmt.Errorf("usb: %s: %w: it is no longer attached there; list devices again", c, device.ErrNotFound)
+	default:
+		return fmt.Errorf("usb: %s: %w: it could not be opened there (%v); list devices again", c, device.ErrNotFound, err)
 	}
 	l.h = h
 	if c.Serial != "" {
@@ -195,15 +198,12 @@ func (l *link) end(x *xfer) {
 	l.inflight.Done()
 }
 
-// do runs one transfer under ctx and timeout: f is the transfer itself.
-// The caller's ctx cancels it; a deadline in ctx shortens the timeout.
+// do runs one transfer: f is the transfer itself, bounded by the link's
+// timeout (0: none). The caller's ctx, its deadline included, cancels it;
+// the cancel may run after do has returned, and then does nothing.
 func (l *link) do(ctx context.Context, timeout time.Duration, op string, f func(x *xfer, timeout time.Duration) (int, error)) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
-	}
-	timeout, ok := callTimeout(ctx, timeout)
-	if !ok {
-		return 0, &Error{Location: l.cand.Location(), Op: op, Kind: device.ErrTimeout}
 	}
 	x, err := l.begin()
 	if err != nil {
@@ -211,7 +211,7 @@ func (l *link) do(ctx context.Context, timeout time.Duration, op string, f func(
 	}
 	defer l.end(x)
 	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, func() { l.h.cancel(x) })
+		stop := context.AfterFunc(ctx, x.cancel)
 		defer stop()
 	}
 	n, err := f(x, timeout)
@@ -261,7 +261,7 @@ func (l *link) read(ctx context.Context, ep uint8, typ transferType, mps int, ti
 }
 
 // transferErr maps a transfer error. A cancellation by the caller's own
-// ctx returns ctx's error; one by its deadline, or libusb's timeout, is
+// ctx returns ctx's error; one by its deadline, or the link's timeout, is
 // device.ErrTimeout.
 func (l *link) transferErr(ctx context.Context, op string, err error) error {
 	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -296,7 +296,7 @@ func (l *link) Close() error {
 	}
 	l.closed = true
 	for x := range l.active {
-		l.h.cancel(x)
+		x.cancel()
 	}
 	l.mu.Unlock()
 	l.inflight.Wait()

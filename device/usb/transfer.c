@@ -4,6 +4,7 @@
 // after, and no other thread runs this context's events unless another
 // transfer is waiting at the same time (libusb's event lock then lets one
 // thread reap for all).
+#include <pthread.h>
 #include <string.h>
 #include <time.h>
 
@@ -56,46 +57,71 @@ int sk_active_config(libusb_device_handle *h, int *config)
 
 static void LIBUSB_CALL done_cb(struct libusb_transfer *t)
 {
-	*(int *)t->user_data = 1;
+	__atomic_store_n((int *)t->user_data, 1, __ATOMIC_RELEASE);
 }
 
-// run submits t and handles events until it has completed, cancelling it
-// once *cancel becomes non-zero (Go sets it, then interrupts the event
-// handler so a thread waiting in poll sees it at once). It returns the
-// transfer status, or a negative libusb error when the submit failed; it
-// never returns while t is in flight.
-static int run(libusb_context *ctx, struct libusb_transfer *t, const int *cancel)
+// lock guards every sk_xfer's fields: sk_cancel runs on another thread
+// than the transfer's, at any time, even after the call has returned.
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+// sk_cancel asks for x's transfer to end: before it is submitted it never
+// will be; in flight, its URB is cancelled at once, so the kernel completes
+// it and whichever thread handles events reaps it and wakes the waiters
+// (a libusb_interrupt_event_handler instead can be consumed by another
+// thread's event handling before the waiting thread sees it).
+void sk_cancel(sk_xfer *x)
 {
-	int done = 0, cancelled = 0;
+	pthread_mutex_lock(&lock);
+	x->cancel = 1;
+	if (x->t)
+		libusb_cancel_transfer(x->t);
+	pthread_mutex_unlock(&lock);
+}
+
+// run submits t unless x was cancelled first, then handles events until t
+// has completed. It returns the transfer status, or a negative libusb
+// error when the submit failed; it never returns while t is in flight, so
+// the caller's buffer is libusb's only for the length of the call.
+static int run(libusb_context *ctx, sk_xfer *x, struct libusb_transfer *t)
+{
+	int done = 0;
 	t->user_data = &done;
 	t->callback = done_cb;
+	pthread_mutex_lock(&lock);
+	if (x->cancel) {
+		pthread_mutex_unlock(&lock);
+		return LIBUSB_TRANSFER_CANCELLED;
+	}
 	int r = libusb_submit_transfer(t);
+	if (r == 0)
+		x->t = t;
+	pthread_mutex_unlock(&lock);
 	if (r < 0)
 		return r;
-	while (!done) {
-		if (!cancelled && __atomic_load_n(cancel, __ATOMIC_ACQUIRE)) {
-			libusb_cancel_transfer(t);
-			cancelled = 1;
-		}
+	int failing = 0;
+	while (!__atomic_load_n(&done, __ATOMIC_ACQUIRE)) {
 		struct timeval tv = {1, 0};
 		r = libusb_handle_events_timeout_completed(ctx, &tv, &done);
-		if (r < 0 && r != LIBUSB_ERROR_INTERRUPTED && !done) {
-			// Not a state to spin in: the transfer is still the kernel's,
-			// so cancel it and keep reaping until libusb gives it back.
-			if (!cancelled) {
+		if (r < 0 && r != LIBUSB_ERROR_INTERRUPTED && !__atomic_load_n(&done, __ATOMIC_ACQUIRE)) {
+			// Not a state to spin in. The transfer is still the kernel's:
+			// returning would let libusb reap into a buffer Go has reused,
+			// so cancel it and keep reaping until libusb hands it back.
+			// A device cannot cause this (its faults come back as transfer
+			// statuses); a broken process can.
+			if (failing++ == 0)
 				libusb_cancel_transfer(t);
-				cancelled = 1;
-			}
 			struct timespec ts = {0, 10 * 1000 * 1000};
 			nanosleep(&ts, NULL);
 		}
 	}
+	pthread_mutex_lock(&lock);
+	x->t = NULL;
+	pthread_mutex_unlock(&lock);
 	return t->status;
 }
 
-int sk_transfer(libusb_context *ctx, libusb_device_handle *h, unsigned char endpoint,
-	unsigned char type, unsigned char *buf, int len, unsigned int timeout_ms,
-	const int *cancel, int *actual)
+int sk_transfer(libusb_context *ctx, sk_xfer *x, libusb_device_handle *h, unsigned char endpoint,
+	unsigned char type, unsigned char *buf, int len, unsigned int timeout_ms, int *actual)
 {
 	struct libusb_transfer *t = libusb_alloc_transfer(0);
 	if (!t)
@@ -106,7 +132,7 @@ int sk_transfer(libusb_context *ctx, libusb_device_handle *h, unsigned char endp
 	t->timeout = timeout_ms;
 	t->buffer = buf;
 	t->length = len;
-	int r = run(ctx, t, cancel);
+	int r = run(ctx, x, t);
 	*actual = t->actual_length;
 	libusb_free_transfer(t);
 	return r;
@@ -114,16 +140,16 @@ int sk_transfer(libusb_context *ctx, libusb_device_handle *h, unsigned char endp
 
 // sk_control runs a control transfer; buf holds 8 bytes for the setup
 // packet followed by len bytes of data.
-int sk_control(libusb_context *ctx, libusb_device_handle *h, unsigned char request_type,
+int sk_control(libusb_context *ctx, sk_xfer *x, libusb_device_handle *h, unsigned char request_type,
 	unsigned char request, unsigned short value, unsigned short index,
-	unsigned char *buf, int len, unsigned int timeout_ms, const int *cancel, int *actual)
+	unsigned char *buf, int len, unsigned int timeout_ms, int *actual)
 {
 	struct libusb_transfer *t = libusb_alloc_transfer(0);
 	if (!t)
 		return LIBUSB_ERROR_NO_MEM;
 	libusb_fill_control_setup(buf, request_type, request, value, index, (uint16_t)len);
 	libusb_fill_control_transfer(t, h, buf, NULL, NULL, timeout_ms);
-	int r = run(ctx, t, cancel);
+	int r = run(ctx, x, t);
 	*actual = t->actual_length;
 	libusb_free_transfer(t);
 	return r;

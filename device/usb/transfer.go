@@ -20,13 +20,14 @@ package usb
 // The context is separate from gousb's so that gousb's event goroutine
 // never reaps these transfers.
 //
-// Cancellation: each transfer has a flag that the caller's context (through
-// context.AfterFunc) or Close sets, followed by
-// libusb_interrupt_event_handler, so a thread waiting in poll notices at
-// once; transfer.c then cancels the transfer and goes on reaping until
-// libusb hands it back. The caller's buffer is passed to C only for the
-// length of the call (cgo's rules), which is why a transfer is never
-// abandoned in flight.
+// Timeouts and cancellation: libusb bounds a transfer by the link's own
+// timeout only. The caller's context, its deadline included, and Close end
+// it through a cancellation record (xfer) that cancels the URB itself, so
+// the kernel completes it and the reaping thread, whichever it is, wakes
+// the waiter; a deadline therefore always shows as ctx.Err() before the
+// transfer returns, as device/at relies on. The caller's buffer is passed
+// to C only for the length of the call (cgo's rules), which is why a
+// transfer is never abandoned in flight.
 
 /*
 #cgo pkg-config: libusb-1.0
@@ -35,11 +36,9 @@ package usb
 import "C"
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -146,13 +145,15 @@ const (
 	typeInterrupt transferType = C.LIBUSB_TRANSFER_TYPE_INTERRUPT
 )
 
-// xfer is one transfer in flight; cancel makes transfer.c cancel it.
-type xfer struct{ flag int32 }
+// xfer is one transfer's cancellation record (transfer.h's sk_xfer). Go
+// allocates it and keeps it alive for as long as a cancel may come, even
+// after the transfer; only C touches its fields, under its lock.
+type xfer struct{ c C.sk_xfer }
 
-func (h *handle) cancel(x *xfer) {
-	atomic.StoreInt32(&x.flag, 1)
-	C.libusb_interrupt_event_handler(h.ctx.c)
-}
+// cancel ends x's transfer: at once if it is in flight, before it starts
+// if it has not. It is safe at any time, from any goroutine, and after the
+// transfer has ended (then it does nothing).
+func (x *xfer) cancel() { C.sk_cancel(&x.c) }
 
 // transfer runs one bulk or interrupt transfer of p on endpoint ep, bounded
 // by timeout (0: none) and cancelled through x. Its error is a gousb.Error
@@ -163,8 +164,7 @@ func (h *handle) transfer(x *xfer, ep uint8, typ transferType, p []byte, timeout
 		buf = (*C.uchar)(unsafe.Pointer(&p[0]))
 	}
 	var n C.int
-	r := C.sk_transfer(h.ctx.c, h.h, C.uchar(ep), C.uchar(typ), buf, C.int(len(p)), C.uint(millis(timeout)),
-		(*C.int)(unsafe.Pointer(&x.flag)), &n)
+	r := C.sk_transfer(h.ctx.c, &x.c, h.h, C.uchar(ep), C.uchar(typ), buf, C.int(len(p)), C.uint(millis(timeout)), &n)
 	return int(n), status(int(r))
 }
 
@@ -174,8 +174,8 @@ func (h *handle) control(x *xfer, requestType, request uint8, value, index uint1
 	buf := make([]byte, 8+len(data)) // setup packet, then the data stage
 	copy(buf[8:], data)
 	var n C.int
-	r := C.sk_control(h.ctx.c, h.h, C.uchar(requestType), C.uchar(request), C.ushort(value), C.ushort(index),
-		(*C.uchar)(unsafe.Pointer(&buf[0])), C.int(len(data)), C.uint(millis(timeout)), (*C.int)(unsafe.Pointer(&x.flag)), &n)
+	r := C.sk_control(h.ctx.c, &x.c, h.h, C.uchar(requestType), C.uchar(request), C.ushort(value), C.ushort(index),
+		(*C.uchar)(unsafe.Pointer(&buf[0])), C.int(len(data)), C.uint(millis(timeout)), &n)
 	if requestType&0x80 != 0 {
 		copy(data, buf[8:8+int(n)])
 	}
@@ -200,21 +200,4 @@ func status(r int) error {
 		return nil
 	}
 	return gousb.TransferStatus(r)
-}
-
-// callTimeout is what is left of timeout (0: none) before ctx's deadline;
-// ok is false when that deadline has passed.
-func callTimeout(ctx context.Context, timeout time.Duration) (d time.Duration, ok bool) {
-	dl, has := ctx.Deadline()
-	if !has {
-		return timeout, true
-	}
-	left := time.Until(dl)
-	if left < time.Millisecond { // libusb counts milliseconds; 0 would mean forever
-		return 0, false
-	}
-	if timeout <= 0 || left < timeout {
-		return left, true
-	}
-	return timeout, true
 }

@@ -49,34 +49,6 @@ func TestStatus(t *testing.T) {
 	}
 }
 
-func TestCallTimeout(t *testing.T) {
-	bg := context.Background()
-	if d, ok := callTimeout(bg, 20*time.Second); d != 20*time.Second || !ok {
-		t.Errorf("no deadline: %v %v", d, ok)
-	}
-	if d, ok := callTimeout(bg, 0); d != 0 || !ok {
-		t.Errorf("no deadline, no timeout: %v %v", d, ok)
-	}
-	soon, cancel := context.WithTimeout(bg, time.Second)
-	defer cancel()
-	if d, ok := callTimeout(soon, 20*time.Second); d > time.Second || d < 900*time.Millisecond || !ok {
-		t.Errorf("an earlier deadline shortens the timeout: %v %v", d, ok)
-	}
-	if d, ok := callTimeout(soon, 0); d > time.Second || !ok || d <= 0 {
-		t.Errorf("a deadline bounds a transfer without a timeout: %v %v", d, ok)
-	}
-	late, cancel2 := context.WithTimeout(bg, time.Hour)
-	defer cancel2()
-	if d, ok := callTimeout(late, 20*time.Second); d != 20*time.Second || !ok {
-		t.Errorf("a later deadline leaves the timeout: %v %v", d, ok)
-	}
-	gone, cancel3 := context.WithDeadline(bg, time.Now().Add(-time.Second))
-	defer cancel3()
-	if _, ok := callTimeout(gone, 20*time.Second); ok {
-		t.Error("a passed deadline still gave a transfer time")
-	}
-}
-
 func TestLinkRefusesAfterTheDeadline(t *testing.T) {
 	l := &link{cand: Candidate{Bus: 1, Address: 7}, active: map[*xfer]struct{}{}}
 	gone, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
@@ -109,5 +81,69 @@ func TestAltSettings(t *testing.T) {
 		if got := d.altSettings(tt.cfg, tt.num); got != tt.want {
 			t.Errorf("altSettings(%d, %d) = %d, want %d", tt.cfg, tt.num, got, tt.want)
 		}
+	}
+}
+
+// A cancel that comes before the transfer starts keeps it from being
+// submitted at all (the device handle is never touched here), and a
+// cancel after the transfer is a no-op: both run the real transfer.c.
+func TestCancelBeforeAndAfter(t *testing.T) {
+	xctx, err := transferContext()
+	if err != nil {
+		t.Skip(err)
+	}
+	h := &handle{ctx: xctx} // no device: a submit would crash
+	x := &xfer{}
+	x.cancel()
+	buf := make([]byte, 512)
+	n, err := h.transfer(x, 0x81, typeBulk, buf, time.Second)
+	if n != 0 || !errors.Is(err, gousb.TransferCancelled) {
+		t.Fatalf("transfer after cancel = %d, %v; want 0, cancelled", n, err)
+	}
+	if _, err := h.control(x, 0xA1, 0x67, 0, 0, buf[:4], time.Second); !errors.Is(err, gousb.TransferCancelled) {
+		t.Fatalf("control after cancel: %v", err)
+	}
+	x.cancel() // after the transfer: nothing to do
+	x.cancel()
+}
+
+// The caller's ctx may end just as a transfer finishes by itself, and the
+// caller then closes the link: the cancel, already started by
+// context.AfterFunc, runs after Close and must not touch the link.
+func TestCancelAfterClose(t *testing.T) {
+	xctx, err := transferContext()
+	if err != nil {
+		t.Skip(err)
+	}
+	for i := 0; i < 2000; i++ {
+		l := &link{cand: Candidate{Bus: 1, Address: 7}, active: map[*xfer]struct{}{}, h: &handle{ctx: xctx}}
+		ctx, cancel := context.WithCancel(context.Background())
+		l.do(ctx, time.Second, "bulk read 0x81", func(*xfer, time.Duration) (int, error) {
+			cancel()
+			return 0, nil
+		})
+		l.Close()
+	}
+	time.Sleep(100 * time.Millisecond) // let the last cancels run
+}
+
+// A deadline in the caller's ctx ends a transfer through the ctx, never
+// through libusb's own timeout, so ctx.Err() is set when the transfer
+// returns: device/at keeps its session after a timeout only then.
+func TestDeadlineEndsThroughTheContext(t *testing.T) {
+	l := &link{cand: Candidate{Bus: 1, Address: 7}, active: map[*xfer]struct{}{}, opts: Options{Timeout: time.Minute}}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	var got time.Duration
+	_, err := l.do(ctx, l.opts.Timeout, "bulk read 0x81", func(x *xfer, timeout time.Duration) (int, error) {
+		got = timeout
+		<-ctx.Done() // as transfer.c waits until the AfterFunc cancels the URB
+		return 0, gousb.TransferCancelled
+	})
+	if got != time.Minute {
+		t.Errorf("libusb was given %v, want the link's own timeout", got)
+	}
+	if ctx.Err() == nil || !errors.Is(err, device.ErrTimeout) {
+		t.Errorf("err %v, ctx.Err() %v; want device.ErrTimeout with the ctx ended", err, ctx.Err())
 	}
 }
