@@ -11,30 +11,15 @@ import (
 	"context"
 	"os"
 	"os/signal"
-	"runtime"
 	"syscall"
+
+	"github.com/sk-rescue/sk-rescue/device/usb"
 )
 
 func main() {
-	spareProcessor()
+	usb.SpareProcessor()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
-}
-
-// spareProcessor gives the Go scheduler a second P on a one-processor
-// machine unless GOMAXPROCS is set. Every USB transfer is a blocking cgo
-// call (device/usb), and with a single P the runtime's sysmon takes that
-// P away from each call after 20 µs and starts a spinning thread to use
-// it; the call then waits for the P on its way back. In the USB lab's
-// one-CPU guest that cost 0.6 ms per transfer, and halved MTP listing
-// (43 transactions: 197 → 82 ms) and the whole export (1.3 → 1.1 s) when
-// a second P was there (docs/BENCHMARKS.md, "USB lab"). With a P idle,
-// sysmon leaves a P in a syscall alone. On two processors or more nothing
-// changes.
-func spareProcessor() {
-	if os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < 2 {
-		runtime.GOMAXPROCS(2)
-	}
 }

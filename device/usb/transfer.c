@@ -5,7 +5,6 @@
 // transfer is waiting at the same time (libusb's event lock then lets one
 // thread reap for all).
 #include <pthread.h>
-#include <string.h>
 #include <time.h>
 
 #include "transfer.h"

@@ -37,6 +37,8 @@ import "C"
 
 import (
 	"fmt"
+	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -200,4 +202,20 @@ func status(r int) error {
 		return nil
 	}
 	return gousb.TransferStatus(r)
+}
+
+// SpareProcessor gives the Go scheduler a second P on a one-processor
+// machine, unless GOMAXPROCS is set; a main that uses this package calls
+// it first. Every transfer here is a blocking cgo call, and with a single P
+// the runtime's sysmon takes that P away from each call after 20 µs and
+// starts a spinning thread to use it; the call then waits for the P on its
+// way back. In the USB lab's one-CPU guest that cost 0.6 ms per transfer:
+// with a second P, MTP listing (43 transactions) went from 236 to 64 ms
+// and the whole export from 1820 to 1460 ms (docs/BENCHMARKS.md, "USB
+// lab"). With a P idle, sysmon leaves a P in a syscall alone. On two
+// processors or more nothing changes.
+func SpareProcessor() {
+	if os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < 2 {
+		runtime.GOMAXPROCS(2)
+	}
 }

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
 	"runtime/pprof"
 	"time"
 
@@ -25,11 +24,7 @@ import (
 func main() {
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the whole probe to this file")
 	flag.Parse()
-	// As sk-rescue's main does (cmd/sk-rescue/main.go, spareProcessor): a
-	// second P on a one-CPU guest, so a transfer's cgo call keeps its P.
-	if os.Getenv("GOMAXPROCS") == "" && runtime.GOMAXPROCS(0) < 2 {
-		runtime.GOMAXPROCS(2)
-	}
+	usb.SpareProcessor() // as sk-rescue's main does
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err == nil {

@@ -1,4 +1,4 @@
-package main
+package usb
 
 import (
 	"runtime"
@@ -9,19 +9,19 @@ func TestSpareProcessor(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 	t.Setenv("GOMAXPROCS", "")
 	runtime.GOMAXPROCS(1)
-	spareProcessor()
+	SpareProcessor()
 	if n := runtime.GOMAXPROCS(0); n != 2 {
-		t.Errorf("one processor: GOMAXPROCS %d after spareProcessor, want 2", n)
+		t.Errorf("one processor: GOMAXPROCS %d after SpareProcessor, want 2", n)
 	}
 	runtime.GOMAXPROCS(4)
-	spareProcessor()
+	SpareProcessor()
 	if n := runtime.GOMAXPROCS(0); n != 4 {
-		t.Errorf("four processors: GOMAXPROCS %d after spareProcessor, want 4 left alone", n)
+		t.Errorf("four processors: GOMAXPROCS %d after SpareProcessor, want 4 left alone", n)
 	}
 	t.Setenv("GOMAXPROCS", "1")
 	runtime.GOMAXPROCS(1)
-	spareProcessor()
+	SpareProcessor()
 	if n := runtime.GOMAXPROCS(0); n != 1 {
-		t.Errorf("GOMAXPROCS=1 set by the user: %d after spareProcessor, want 1", n)
+		t.Errorf("GOMAXPROCS=1 set by the user: %d after SpareProcessor, want 1", n)
 	}
 }
