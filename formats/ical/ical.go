@@ -320,11 +320,14 @@ func (cv *calContext) convert(src *versit.Component, index int, opt formats.Opti
 			if _, ok := times["DUE"]; ok {
 				continue
 			}
-			if _, ok := parseDuration(val); !ok {
+			if fixed, changed, ok := repairDuration(strings.ToUpper(val)); !ok {
 				c.warn("DURATION %q not understood; kept as X-SK-RESCUE-DURATION", val)
 				name = "X-SK-RESCUE-DURATION"
 			} else {
-				val = strings.ToUpper(strings.TrimSpace(val))
+				if changed {
+					c.warn("DURATION %q is not an RFC 5545 duration; written as %s", val, fixed)
+				}
+				val = fixed
 				if src.Name == "VTODO" && times["DTSTART"].isZero() {
 					c.warn("DURATION without DTSTART kept as X-SK-RESCUE-DURATION")
 					name = "X-SK-RESCUE-DURATION"
@@ -484,6 +487,7 @@ func (cv *calContext) convert(src *versit.Component, index int, opt formats.Opti
 	}
 	cal.Children = append(cal.Children, tzs...)
 	cal.Children = append(cal.Children, c.out)
+	c.sanitize(c.out)
 	var buf bytes.Buffer
 	if err := encode(&buf, cal); err != nil {
 		return formats.Record{}, fmt.Errorf("ical: component %d: %w", index, err)
@@ -758,13 +762,13 @@ func (c *conv) attendee(p *versit.Prop) {
 
 func (c *conv) rrule(p *versit.Prop, times map[string]tval) {
 	val := strings.TrimSpace(p.Value)
-	if strings.Contains(strings.ToUpper(val), "FREQ=") {
-		c.add(&goical.Prop{Name: "RRULE", Params: goical.Params{}, Value: normalizeRRule(val)})
-		return
-	}
 	start, ok := times["DTSTART"]
 	if !ok {
 		start, ok = times["DUE"]
+	}
+	if strings.Contains(strings.ToUpper(val), "FREQ=") {
+		c.add(&goical.Prop{Name: "RRULE", Params: goical.Params{}, Value: c.repairRRule(val, start, ok)})
+		return
 	}
 	if !ok {
 		c.warn("RRULE %q without DTSTART; kept as %s", val, PropVCalRRule)
@@ -772,6 +776,8 @@ func (c *conv) rrule(p *versit.Prop, times map[string]tval) {
 		return
 	}
 	until := func(end tval) (string, error) {
+		// An end at midnight — floating, zoned or UTC — or a date means
+		// the whole of that day (docs/FORMATS.md).
 		wholeDay := end.kind == tDate || (end.t.Hour() == 0 && end.t.Minute() == 0 && end.t.Second() == 0)
 		switch start.kind {
 		case tDate:
@@ -787,14 +793,16 @@ func (c *conv) rrule(p *versit.Prop, times map[string]tval) {
 			return w.Format("20060102T150405"), nil
 		}
 		// UTC or zoned start: UNTIL in UTC.
-		if end.kind == tUTC {
-			return end.t.Format("20060102T150405Z"), nil
-		}
 		w := end.t
 		if wholeDay {
 			w = time.Date(w.Year(), w.Month(), w.Day(), 23, 59, 59, 0, time.UTC)
 		}
-		if c.cal.tz != nil {
+		if end.kind == tUTC {
+			return w.Format("20060102T150405Z"), nil
+		}
+		if start.kind == tZoned {
+			w = c.wallUTC(start, w)
+		} else if c.cal.tz != nil {
 			w = c.cal.tz.toUTC(w)
 		}
 		return w.Format("20060102T150405Z"), nil
@@ -805,6 +813,7 @@ func (c *conv) rrule(p *versit.Prop, times map[string]tval) {
 		c.add(&goical.Prop{Name: PropVCalRRule, Params: goical.Params{}, Value: val})
 		return
 	}
+	out = c.earlierLimit(out, start)
 	if out = c.anchorStart(out, start, until); out != "" {
 		c.add(&goical.Prop{Name: "RRULE", Params: goical.Params{}, Value: out})
 	}
@@ -990,7 +999,14 @@ func (c *conv) copyComponent(src *versit.Component) *goical.Component {
 		if !validName(p.Name) {
 			continue
 		}
-		out.Props.Add(&goical.Prop{Name: p.Name, Params: c.params(p), Value: strings.ReplaceAll(versit.NormalizeNewlines(p.Value), "\n", `\n`)})
+		val := strings.ReplaceAll(versit.NormalizeNewlines(p.Value), "\n", `\n`)
+		if vt, _ := p.Param("VALUE"); (p.Name == "TRIGGER" || p.Name == "DURATION") && !strings.EqualFold(strings.TrimSpace(vt), "DATE-TIME") {
+			if fixed, changed, ok := repairDuration(strings.ToUpper(val)); ok && changed {
+				c.warn("%s %q is not an RFC 5545 duration; written as %s", p.Name, val, fixed)
+				val = fixed
+			}
+		}
+		out.Props.Add(&goical.Prop{Name: p.Name, Params: c.params(p), Value: val})
 	}
 	if src.Name == "VALARM" && out.Props.Get("ACTION") == nil {
 		out.Props.Set(&goical.Prop{Name: "ACTION", Params: goical.Params{}, Value: "DISPLAY"})
@@ -1038,7 +1054,17 @@ func (c *conv) timezones() ([]*goical.Component, error) {
 			continue
 		}
 		if src, ok := c.cal.vtimezone[id]; ok {
-			out = append(out, c.copyComponent(src))
+			why := brokenTZ(src)
+			if why == "" {
+				out = append(out, c.copyComponent(src))
+				continue
+			}
+			if tz := ianaTimezone(id, c.year); tz != nil {
+				c.warn("VTIMEZONE %q in the source is not valid (%s); one was made from the IANA zone of that name", id, why)
+				out = append(out, tz)
+				continue
+			}
+			c.warn("VTIMEZONE %q in the source is not valid (%s) and the TZID is not an IANA zone; times kept with that TZID", id, why)
 			continue
 		}
 		if tz := ianaTimezone(id, c.year); tz != nil {
@@ -1127,4 +1153,93 @@ func Combine(w io.Writer, recs []formats.Record, prodID string) error {
 	}
 	cal.Children = append(tzs, comps...)
 	return encode(w, cal)
+}
+
+// wallUTC gives the instant of the wall clock w in start's frame: a UTC
+// start's wall clock is UTC; a zoned one is placed with the vCalendar TZ
+// (for the synthetic zone) or the IANA zone of that name. Floating and date
+// starts have no instant: w is returned as it is.
+func (c *conv) wallUTC(start tval, w time.Time) time.Time {
+	if start.kind != tZoned {
+		return w
+	}
+	if c.cal.tz != nil && strings.HasPrefix(start.tzid, "vCalendar-TZ") {
+		return c.cal.tz.toUTC(w)
+	}
+	if loc := ianaLocation(start.tzid); loc != nil {
+		return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, loc).UTC()
+	}
+	return w
+}
+
+// earlierLimit resolves a vCalendar rule that gave both a count and an end
+// date (`W1 MO 20101129T100000 #5`): the rule ends at whichever limit comes
+// first, so that limit alone is written (RFC 5545 allows only one). The
+// count includes DTSTART, as vCalendar counts it.
+func (c *conv) earlierLimit(rule string, start tval) string {
+	var count int
+	var until string
+	var rest []string
+	for _, part := range strings.Split(rule, ";") {
+		k, v, _ := strings.Cut(part, "=")
+		switch k {
+		case "COUNT":
+			count, _ = strconv.Atoi(v)
+		case "UNTIL":
+			until = v
+		default:
+			rest = append(rest, part)
+		}
+	}
+	if count <= 0 || until == "" {
+		return rule
+	}
+	base := strings.Join(rest, ";")
+	wall := time.Date(start.t.Year(), start.t.Month(), start.t.Day(), start.t.Hour(), start.t.Minute(), start.t.Second(), 0, time.UTC)
+	opt, err := rrule.StrToROption(base)
+	if err != nil {
+		return base + ";UNTIL=" + until
+	}
+	opt.Dtstart = wall
+	r, err := rrule.NewRRule(*opt)
+	if err != nil {
+		return base + ";UNTIL=" + until
+	}
+	// Walk the occurrences, DTSTART first, until the count is reached
+	// (COUNT ends first) or one passes the end date (UNTIL does).
+	var end time.Time
+	var pos func(t time.Time) time.Time
+	switch {
+	case len(until) == 8:
+		end, _ = time.Parse("20060102", until)
+		pos = func(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+	case strings.HasSuffix(until, "Z"):
+		end, _ = time.Parse("20060102T150405Z", until)
+		pos = func(t time.Time) time.Time { return c.wallUTC(start, t) }
+	default:
+		end, _ = time.Parse("20060102T150405", until)
+		pos = func(t time.Time) time.Time { return t }
+	}
+	if pos(wall).After(end) {
+		return base + ";UNTIL=" + until
+	}
+	n := 1
+	next := r.Iterator()
+	for n < count {
+		t, ok := next()
+		if !ok {
+			break
+		}
+		if !t.After(wall) {
+			continue
+		}
+		if pos(t).After(end) {
+			break
+		}
+		n++
+	}
+	if n == count {
+		return base + ";COUNT=" + strconv.Itoa(count)
+	}
+	return base + ";UNTIL=" + until
 }

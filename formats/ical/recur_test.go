@@ -168,7 +168,7 @@ func TestVCalRuleForms(t *testing.T) {
 }
 
 func TestVCalRuleInexact(t *testing.T) {
-	for _, rule := range []string{"D1 1200 1800 #3", "W1 MO D1 #2", "D1 #3 20240105", "M5 #2", "MP1 9+ TU", "YM1 13"} {
+	for _, rule := range []string{"D1 1200 1800 #3", "W1 MO D1 #2", "D1 #3 #4", "M5 #2", "MP1 9+ TU", "YM1 13"} {
 		res, err := Convert(vcs("20240101T090000", rule), testOpt)
 		if err != nil {
 			t.Fatal(err)

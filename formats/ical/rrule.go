@@ -67,8 +67,8 @@ func vcalRule(rule string, start time.Time, until untilFunc) (out string, exact 
 			if err != nil || n < 0 {
 				return "", false, fmt.Sprintf("bad count %q", tk)
 			}
-			if count >= 0 || untilS != "" {
-				return "", false, "both a count and an end date"
+			if count >= 0 {
+				return "", false, "two counts"
 			}
 			count = n
 		case len(tk) >= 8 && tk[0] >= '0' && tk[0] <= '9' && (len(tk) == 8 || strings.Contains(tk, "T")):
@@ -76,8 +76,8 @@ func vcalRule(rule string, start time.Time, until untilFunc) (out string, exact 
 			if err != nil {
 				return "", false, err.Error()
 			}
-			if count >= 0 || untilS != "" {
-				return "", false, "both a count and an end date"
+			if untilS != "" {
+				return "", false, "two end dates"
 			}
 			untilS, err = until(end)
 			if err != nil {
@@ -178,6 +178,10 @@ func vcalRule(rule string, start time.Time, until untilFunc) (out string, exact 
 		parts = append(parts, "BYDAY="+strings.Join(dedupe(byday), ","))
 	}
 	switch {
+	case untilS != "" && count > 0:
+		// Both limits: the caller keeps the one that ends first
+		// (conv.earlierLimit); RFC 5545 allows only one.
+		parts = append(parts, "COUNT="+strconv.Itoa(count), "UNTIL="+untilS)
 	case untilS != "":
 		parts = append(parts, "UNTIL="+untilS)
 	case count > 0:

@@ -66,9 +66,19 @@ func parseTime(s string) (tval, error) {
 	default:
 		return tval{}, fmt.Errorf("bad date-time %q", orig)
 	}
+	// ISO 8601's 24:00 (end of the day, vCalendar 1.0 DTEND T240000) is the
+	// next day's 00:00.
+	endOfDay := false
+	if s[9:11] == "24" && strings.Trim(s[11:], "0") == "" {
+		s = s[:9] + "00" + s[11:]
+		endOfDay = true
+	}
 	t, err := time.Parse(layout, s)
 	if err != nil {
 		return tval{}, fmt.Errorf("bad date-time %q", orig)
+	}
+	if endOfDay {
+		t = t.AddDate(0, 0, 1)
 	}
 	if utc {
 		return tval{t: t, kind: tUTC}, nil

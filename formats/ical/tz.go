@@ -1,77 +1,263 @@
 package ical
 
 import (
+	"fmt"
+	"regexp"
+	"sort"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	goical "github.com/emersion/go-ical"
+
+	"github.com/sk-rescue/sk-rescue/formats/internal/versit"
 )
 
-// ianaTimezone makes a VTIMEZONE for an IANA zone name from Go's zone data:
-// the transitions of the given year, each repeated yearly on its weekday
-// rule (the n-th or last weekday of its month). nil when the zone is not
-// known.
-func ianaTimezone(id string, year int) *goical.Component {
+// TZHorizon is the last year whose transitions a VTIMEZONE made from the tz
+// database lists one by one; the rule in force then is written as an
+// open-ended RRULE, so later instances follow the zone's current rules (as
+// Go's zone data itself does past its last transition).
+const TZHorizon = 2037
+
+// tzFirstYear is where a made VTIMEZONE starts unless the event is earlier.
+const tzFirstYear = 1970
+
+// ianaLocation loads an IANA zone by name; nil when it is not one.
+func ianaLocation(id string) *time.Location {
 	if id == "" || id == "Local" {
 		return nil
 	}
-	loc, err := time.LoadLocation(id)
-	if err != nil {
-		return nil
+	if loc, err := time.LoadLocation(id); err == nil {
+		return loc
 	}
-	tz := goical.NewComponent("VTIMEZONE")
-	tz.Props.Set(&goical.Prop{Name: "TZID", Params: goical.Params{}, Value: id})
-	start := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
-	end := start.AddDate(1, 0, 0)
-	_, prevOff := start.In(loc).Zone()
-	found := false
-	for t := start; t.Before(end); t = t.Add(24 * time.Hour) {
-		next := t.Add(24 * time.Hour)
-		_, off := next.In(loc).Zone()
-		if off == prevOff {
+	// Vendor-prefixed names (`/mozilla.org/20050126_1/Europe/Paris`,
+	// `/softwarestudio.org/Olson_20011030_5/America/New_York`): the
+	// longest tail of two or more segments that is an IANA zone.
+	seg := strings.Split(strings.Trim(id, "/"), "/")
+	for i := 1; i+2 <= len(seg); i++ {
+		if loc, err := time.LoadLocation(strings.Join(seg[i:], "/")); err == nil {
+			return loc
+		}
+	}
+	return nil
+}
+
+var offsetRE = regexp.MustCompile(`^[+-]\d{4}(\d{2})?$`)
+
+// brokenTZ says what makes a source VTIMEZONE unusable ("" when it is
+// fine): no observance, or an observance without a local DTSTART or
+// without valid TZOFFSETFROM/TZOFFSETTO (Apple iCal 1.5 wrote STANDARD and
+// DAYLIGHT without DTSTART).
+func brokenTZ(src *versit.Component) string {
+	n := 0
+	for _, ch := range src.Children {
+		if ch.Name != "STANDARD" && ch.Name != "DAYLIGHT" {
 			continue
 		}
-		// Binary search the transition instant inside the day.
+		n++
+		p := ch.Get("DTSTART")
+		if p == nil {
+			return ch.Name + " without DTSTART"
+		}
+		if v, err := parseTime(p.Value); err != nil || v.kind != tFloating {
+			return fmt.Sprintf("%s DTSTART %q is not a local date-time", ch.Name, p.Value)
+		}
+		for _, name := range []string{"TZOFFSETFROM", "TZOFFSETTO"} {
+			p := ch.Get(name)
+			if p == nil || !offsetRE.MatchString(strings.TrimSpace(p.Value)) {
+				return ch.Name + " without a valid " + name
+			}
+		}
+	}
+	if n == 0 {
+		return "no STANDARD or DAYLIGHT"
+	}
+	return ""
+}
+
+var ianaCache struct {
+	sync.Mutex
+	m map[string][]byte
+}
+
+// ianaTimezone makes a VTIMEZONE for an IANA zone name from Go's zone data
+// (the tz database): every transition from 1970 (or the year before the
+// event's, when earlier) to TZHorizon, transitions that repeat yearly on
+// the same weekday rule grouped into one observance with an RRULE (UNTIL
+// where the rule ended, open-ended for the rule still in force at the
+// horizon). So every instance from the start on has the offset the tz
+// database gives it. nil when the zone is not known.
+func ianaTimezone(id string, year int) *goical.Component {
+	loc := ianaLocation(id)
+	if loc == nil {
+		return nil
+	}
+	from := tzFirstYear
+	if year-1 < from {
+		from = year - 1
+	}
+	if from < 1800 {
+		from = 1800
+	}
+	key := id + "|" + strconv.Itoa(from)
+	ianaCache.Lock()
+	if b, ok := ianaCache.m[key]; ok {
+		ianaCache.Unlock()
+		return decodeTZ(b)
+	}
+	ianaCache.Unlock()
+	tz := buildTZ(id, loc, from, TZHorizon)
+	var buf strings.Builder
+	cal := goical.NewCalendar()
+	cal.Children = append(cal.Children, tz)
+	if err := goical.NewEncoder(&buf).Encode(cal); err == nil {
+		ianaCache.Lock()
+		if ianaCache.m == nil || len(ianaCache.m) > 512 {
+			ianaCache.m = map[string][]byte{}
+		}
+		ianaCache.m[key] = []byte(buf.String())
+		ianaCache.Unlock()
+	}
+	return tz
+}
+
+func decodeTZ(b []byte) *goical.Component {
+	cal, err := goical.NewDecoder(strings.NewReader(string(b))).Decode()
+	if err != nil || len(cal.Children) != 1 {
+		return nil
+	}
+	return cal.Children[0]
+}
+
+// transition is one change of a zone's offset.
+type transition struct {
+	wall     time.Time // wall clock just before the change (in the old offset)
+	from, to int
+	name     string
+	dst      bool
+}
+
+// ruleKey says which yearly rule a transition follows.
+func (t transition) ruleKey() string {
+	return fmt.Sprintf("%v|%d|%d|%s|%d|%s|%s", t.dst, t.from, t.to, t.name, t.wall.Month(), weekdayRule(t.wall), t.wall.Format("150405"))
+}
+
+// weekdayRule is the BYDAY of a date: its n-th weekday of the month, or -1
+// (the last) when it is in the month's last seven days.
+func weekdayRule(w time.Time) string {
+	n := (w.Day()-1)/7 + 1
+	if w.Day()+7 > daysIn(w.Month(), w.Year()) {
+		n = -1
+	}
+	return strconv.Itoa(n) + dayNames[w.Weekday()]
+}
+
+// transitions lists the changes of loc's offset (or name) between the
+// first of January of from and the end of to.
+func transitions(loc *time.Location, from, to int) (first transition, out []transition) {
+	start := time.Date(from, 1, 1, 0, 0, 0, 0, time.UTC)
+	end := time.Date(to+1, 1, 1, 0, 0, 0, 0, time.UTC)
+	name, off := start.In(loc).Zone()
+	first = transition{wall: start.Add(time.Duration(off) * time.Second), from: off, to: off, name: name, dst: start.In(loc).IsDST()}
+	prevName, prevOff := name, off
+	for t := start; t.Before(end); t = t.Add(24 * time.Hour) {
+		next := t.Add(24 * time.Hour)
+		n, o := next.In(loc).Zone()
+		if o == prevOff && n == prevName {
+			continue
+		}
 		lo, hi := t, next
 		for hi.Sub(lo) > time.Second {
 			mid := lo.Add(hi.Sub(lo) / 2)
-			if _, o := mid.In(loc).Zone(); o == prevOff {
+			if mn, mo := mid.In(loc).Zone(); mo == prevOff && mn == prevName {
 				lo = mid
 			} else {
 				hi = mid
 			}
 		}
-		name, _ := hi.In(loc).Zone()
-		wall := hi.Add(time.Duration(prevOff) * time.Second) // wall clock before the change
+		n, o = hi.In(loc).Zone()
+		out = append(out, transition{wall: hi.Add(time.Duration(prevOff) * time.Second), from: prevOff, to: o, name: n, dst: hi.In(loc).IsDST()})
+		prevName, prevOff = n, o
+		// A second change the same day: look again from here.
+		if nn, no := next.In(loc).Zone(); no != o || nn != n {
+			t = hi.Add(-24*time.Hour + time.Second)
+		}
+	}
+	return first, out
+}
+
+// buildTZ writes the transitions of loc from..to as a VTIMEZONE.
+func buildTZ(id string, loc *time.Location, from, to int) *goical.Component {
+	first, trs := transitions(loc, from, to)
+	type run struct {
+		tr    transition
+		last  time.Time
+		count int
+	}
+	var runs []*run
+	open := map[string]*run{}
+	for _, t := range trs {
+		k := t.ruleKey()
+		if r, ok := open[k]; ok && r.last.Year() == t.wall.Year()-1 {
+			r.last = t.wall
+			r.count++
+			continue
+		}
+		r := &run{tr: t, last: t.wall, count: 1}
+		open[k] = r
+		runs = append(runs, r)
+	}
+	tz := goical.NewComponent("VTIMEZONE")
+	tz.Props.Set(&goical.Prop{Name: "TZID", Params: goical.Params{}, Value: id})
+	obs := func(t transition) *goical.Component {
 		kind := "STANDARD"
-		if off > prevOff {
+		if t.dst {
 			kind = "DAYLIGHT"
 		}
 		c := goical.NewComponent(kind)
-		c.Props.Set(&goical.Prop{Name: "DTSTART", Params: goical.Params{}, Value: wall.Format("20060102T150405")})
-		c.Props.Set(&goical.Prop{Name: "TZOFFSETFROM", Params: goical.Params{}, Value: fmtOffset(prevOff)})
-		c.Props.Set(&goical.Prop{Name: "TZOFFSETTO", Params: goical.Params{}, Value: fmtOffset(off)})
-		c.Props.Set(&goical.Prop{Name: "TZNAME", Params: goical.Params{}, Value: name})
-		n := (wall.Day()-1)/7 + 1
-		if wall.Day()+7 > daysIn(wall.Month(), wall.Year()) {
-			n = -1
+		c.Props.Set(&goical.Prop{Name: "DTSTART", Params: goical.Params{}, Value: t.wall.Format("20060102T150405")})
+		c.Props.Set(&goical.Prop{Name: "TZOFFSETFROM", Params: goical.Params{}, Value: fmtUTCOffset(t.from)})
+		c.Props.Set(&goical.Prop{Name: "TZOFFSETTO", Params: goical.Params{}, Value: fmtUTCOffset(t.to)})
+		if t.name != "" {
+			c.Props.SetText("TZNAME", t.name)
 		}
-		c.Props.Set(&goical.Prop{Name: "RRULE", Params: goical.Params{},
-			Value: "FREQ=YEARLY;BYMONTH=" + strconv.Itoa(int(wall.Month())) + ";BYDAY=" + strconv.Itoa(n) + dayNames[wall.Weekday()]})
-		tz.Children = append(tz.Children, c)
-		prevOff = off
-		found = true
+		return c
 	}
-	if !found {
-		name, off := start.In(loc).Zone()
-		c := goical.NewComponent("STANDARD")
-		c.Props.Set(&goical.Prop{Name: "DTSTART", Params: goical.Params{}, Value: "19700101T000000"})
-		c.Props.Set(&goical.Prop{Name: "TZOFFSETFROM", Params: goical.Params{}, Value: fmtOffset(off)})
-		c.Props.Set(&goical.Prop{Name: "TZOFFSETTO", Params: goical.Params{}, Value: fmtOffset(off)})
-		c.Props.Set(&goical.Prop{Name: "TZNAME", Params: goical.Params{}, Value: name})
+	// The offset in force at the start, so nothing from then on falls
+	// before the first observance.
+	tz.Children = append(tz.Children, obs(first))
+	sort.SliceStable(runs, func(i, j int) bool { return runs[i].tr.wall.Before(runs[j].tr.wall) })
+	for _, r := range runs {
+		c := obs(r.tr)
+		if r.count > 1 || r.last.Year() >= to {
+			rule := "FREQ=YEARLY;BYMONTH=" + strconv.Itoa(int(r.tr.wall.Month())) + ";BYDAY=" + weekdayRule(r.tr.wall)
+			if r.last.Year() < to {
+				// The rule ended: UNTIL its last change, in UTC.
+				rule += ";UNTIL=" + r.last.Add(-time.Duration(r.tr.from)*time.Second).Format("20060102T150405Z")
+			}
+			c.Props.Set(&goical.Prop{Name: "RRULE", Params: goical.Params{}, Value: rule})
+		}
 		tz.Children = append(tz.Children, c)
 	}
 	return tz
+}
+
+// fmtUTCOffset writes an RFC 5545 utc-offset, with seconds when there are
+// any (LMT offsets).
+func fmtUTCOffset(sec int) string {
+	s := fmtOffset(sec)
+	if r := abs(sec) % 60; r != 0 {
+		s += fmt.Sprintf("%02d", r)
+	}
+	return s
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
 }
 
 func daysIn(m time.Month, year int) int {
