@@ -110,6 +110,8 @@ func ianaTimezone(id string, year int) *goical.Component {
 	tz := buildTZ(id, loc, from, TZHorizon)
 	var buf strings.Builder
 	cal := goical.NewCalendar()
+	cal.Props.SetText("PRODID", DefaultProdID)
+	cal.Props.SetText("VERSION", "2.0")
 	cal.Children = append(cal.Children, tz)
 	if err := goical.NewEncoder(&buf).Encode(cal); err == nil {
 		ianaCache.Lock()
@@ -233,8 +235,12 @@ func buildTZ(id string, loc *time.Location, from, to int) *goical.Component {
 		if r.count > 1 || r.last.Year() >= to {
 			rule := "FREQ=YEARLY;BYMONTH=" + strconv.Itoa(int(r.tr.wall.Month())) + ";BYDAY=" + weekdayRule(r.tr.wall)
 			if r.last.Year() < to {
-				// The rule ended: UNTIL its last change, in UTC.
-				rule += ";UNTIL=" + r.last.Add(-time.Duration(r.tr.from)*time.Second).Format("20060102T150405Z")
+				// The rule ended: UNTIL a day after its last change. RFC
+				// 5545 wants UNTIL in UTC here, but some readers
+				// (dateutil's tzical) compare it with the local time; a
+				// day later than the last change (a year before the next
+				// would-be one) is right read either way.
+				rule += ";UNTIL=" + r.last.Add(24*time.Hour).Format("20060102T150405Z")
 			}
 			c.Props.Set(&goical.Prop{Name: "RRULE", Params: goical.Params{}, Value: rule})
 		}
