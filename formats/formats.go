@@ -53,6 +53,11 @@ type Record struct {
 	// VCALENDAR holding one component (with any VTIMEZONE it needs), or the
 	// text of a note.
 	Data []byte
+	// Calendar, for a note read from an iCalendar VJOURNAL, is that
+	// journal as a complete VCALENDAR with every field kept (DTSTART,
+	// CATEGORIES, SUMMARY, …); writers of notes.ics use it instead of
+	// making a VJOURNAL from the text. Nil for every other record.
+	Calendar []byte
 	// Warnings say what could not be converted exactly and how it was kept
 	// (an X- property holding the original, say). A record with warnings
 	// is still converted.

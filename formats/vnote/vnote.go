@@ -102,7 +102,9 @@ func title(text string) string {
 
 // Journal writes recs (notes from Convert) as one VCALENDAR with a VJOURNAL
 // per note: UID, SUMMARY (the first line), DESCRIPTION (the text) and a
-// fixed DTSTAMP (19700101T000000Z; a Record carries no time).
+// fixed DTSTAMP (19700101T000000Z; a Record carries no time). A record with
+// Calendar (a journal read from iCalendar by formats/ical) is written as
+// that journal, every field kept, its VTIMEZONEs once.
 func Journal(w io.Writer, recs []formats.Record, prodID string) error {
 	if prodID == "" {
 		prodID = DefaultProdID
@@ -110,7 +112,27 @@ func Journal(w io.Writer, recs []formats.Record, prodID string) error {
 	cal := goical.NewCalendar()
 	cal.Props.SetText("PRODID", prodID)
 	cal.Props.Set(&goical.Prop{Name: "VERSION", Params: goical.Params{}, Value: "2.0"})
-	for _, r := range recs {
+	seenTZ := map[string]bool{}
+	var tzs []*goical.Component
+	for i, r := range recs {
+		if r.Calendar != nil {
+			// A journal read from iCalendar: written whole.
+			in, err := goical.NewDecoder(bytes.NewReader(r.Calendar)).Decode()
+			if err != nil {
+				return fmt.Errorf("vnote: journal record %d (%s): %w", i, r.UID, err)
+			}
+			for _, ch := range in.Children {
+				if ch.Name == "VTIMEZONE" {
+					if id := ch.Props.Get("TZID"); id != nil && !seenTZ[id.Value] {
+						seenTZ[id.Value] = true
+						tzs = append(tzs, ch)
+					}
+					continue
+				}
+				cal.Children = append(cal.Children, ch)
+			}
+			continue
+		}
 		j := goical.NewComponent("VJOURNAL")
 		j.Props.Set(&goical.Prop{Name: "UID", Params: goical.Params{}, Value: r.UID})
 		j.Props.Set(&goical.Prop{Name: "DTSTAMP", Params: goical.Params{}, Value: "19700101T000000Z"})
@@ -122,6 +144,7 @@ func Journal(w io.Writer, recs []formats.Record, prodID string) error {
 	if len(cal.Children) == 0 {
 		return errors.New("vnote: journal: no notes")
 	}
+	cal.Children = append(tzs, cal.Children...)
 	var buf bytes.Buffer
 	if err := goical.NewEncoder(&buf).Encode(cal); err != nil {
 		return err

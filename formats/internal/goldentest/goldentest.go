@@ -26,6 +26,10 @@ func Render(res formats.Result) []byte {
 			b.WriteString("# warning: " + w + "\n")
 		}
 		b.Write(bytes.ReplaceAll(r.Data, []byte("\r\n"), []byte("\n")))
+		if r.Calendar != nil {
+			b.WriteString("# calendar\n")
+			b.Write(bytes.ReplaceAll(r.Calendar, []byte("\r\n"), []byte("\n")))
+		}
 	}
 	for _, f := range res.Failures {
 		b.WriteString("# failure " + f.Err.Error() + "\n")
