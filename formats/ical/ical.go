@@ -61,7 +61,7 @@ func Convert(raw []byte, opt formats.Options) (formats.Result, error) {
 		i := idx
 		idx++
 		if c.Name == "VJOURNAL" {
-			rec, err := journal(c, i, opt)
+			rec, err := journal(newCalContext(cal), c, i, opt)
 			if err != nil {
 				res.Failures = append(res.Failures, formats.Failure{Index: i, Raw: c.Raw, Err: err})
 				return
@@ -105,7 +105,10 @@ func Convert(raw []byte, opt formats.Options) (formats.Result, error) {
 // journal turns a VJOURNAL (a note kept in a calendar) into a note record:
 // the same text form formats/vnote gives a vNote, so notes from either
 // source land in notes/ alike.
-func journal(c *versit.Component, i int, opt formats.Options) (formats.Record, error) {
+//
+// Every field of the journal is kept too: the whole VJOURNAL, converted as
+// events are, goes in Record.Calendar, which notes.ics is written from.
+func journal(cv *calContext, c *versit.Component, i int, opt formats.Options) (formats.Record, error) {
 	var body, summary string
 	if p := c.Get("SUMMARY"); p != nil {
 		summary = versit.OneLine(versit.Unescape(p.Value))
@@ -130,8 +133,24 @@ func journal(c *versit.Component, i int, opt formats.Options) (formats.Record, e
 	if name == "" {
 		name, _, _ = strings.Cut(strings.TrimSpace(body), "\n")
 	}
-	return formats.Record{Kind: formats.KindNote, UID: uid, Name: name,
-		Data: []byte(strings.TrimRight(body, "\n") + "\n"), Warnings: c.Warnings}, nil
+	rec := formats.Record{Kind: formats.KindNote, UID: uid, Name: name,
+		Data: []byte(strings.TrimRight(body, "\n") + "\n"), Warnings: c.Warnings}
+	full, err := cv.convert(c, i, opt)
+	if err != nil {
+		rec.Warnings = append(rec.Warnings, fmt.Sprintf("journal fields other than its text not kept: %v", err))
+		return rec, nil
+	}
+	rec.UID, rec.Calendar, rec.Warnings = full.UID, full.Data, full.Warnings
+	if full.Name != "" {
+		rec.Name = full.Name
+	}
+	var lines []string
+	for _, l := range strings.Split(string(rec.Data), "\n") {
+		l, _ = cleanText(l)
+		lines = append(lines, l)
+	}
+	rec.Data = []byte(strings.Join(lines, "\n"))
+	return rec, nil
 }
 
 // calContext is what a component needs from its calendar.
@@ -220,7 +239,7 @@ var timeProps = map[string]bool{
 var stampProps = map[string]bool{"COMPLETED": true, "CREATED": true, "DCREATED": true, "LAST-MODIFIED": true, "DTSTAMP": true}
 
 func (c *conv) add(p *goical.Prop) {
-	if single[p.Name] && len(c.out.Props[p.Name]) > 0 {
+	if single[p.Name] && len(c.out.Props[p.Name]) > 0 && !(p.Name == "DESCRIPTION" && c.out.Name == "VJOURNAL") {
 		extra := "X-SK-RESCUE-EXTRA-" + p.Name
 		c.warn("second %s kept as %s", p.Name, extra)
 		p.Name = extra
@@ -463,13 +482,14 @@ func (cv *calContext) convert(src *versit.Component, index int, opt formats.Opti
 
 	c.alarms(alarms, times)
 	for _, ch := range src.Children {
-		if ch.Name == "VALARM" {
+		if ch.Name == "VALARM" && src.Name != "VJOURNAL" {
 			c.out.Children = append(c.out.Children, c.copyComponent(ch))
 		} else {
 			c.warn("nested %s dropped", ch.Name)
 		}
 	}
 
+	c.sanitize(c.out)
 	summary := ""
 	if p := c.out.Props.Get("SUMMARY"); p != nil {
 		summary, _ = p.Text()
@@ -487,7 +507,6 @@ func (cv *calContext) convert(src *versit.Component, index int, opt formats.Opti
 	}
 	cal.Children = append(cal.Children, tzs...)
 	cal.Children = append(cal.Children, c.out)
-	c.sanitize(c.out)
 	var buf bytes.Buffer
 	if err := encode(&buf, cal); err != nil {
 		return formats.Record{}, fmt.Errorf("ical: component %d: %w", index, err)
@@ -671,6 +690,11 @@ func (c *conv) status(comp, val string) {
 		case "DECLINED":
 			s, ok = "CANCELLED", true
 		}
+	case "VJOURNAL":
+		switch s {
+		case "DRAFT", "FINAL", "CANCELLED":
+			ok = true
+		}
 	case "VTODO":
 		switch s {
 		case "NEEDS-ACTION", "COMPLETED", "IN-PROCESS", "CANCELLED":
@@ -813,7 +837,11 @@ func (c *conv) rrule(p *versit.Prop, times map[string]tval) {
 		c.add(&goical.Prop{Name: PropVCalRRule, Params: goical.Params{}, Value: val})
 		return
 	}
-	out = c.earlierLimit(out, start)
+	if out = c.earlierLimit(out, start); out == "" {
+		c.warn("vCalendar RRULE %q cannot be converted exactly (its count and end date are too far apart to tell which ends first); kept as %s", val, PropVCalRRule)
+		c.add(&goical.Prop{Name: PropVCalRRule, Params: goical.Params{}, Value: val})
+		return
+	}
 	if out = c.anchorStart(out, start, until); out != "" {
 		c.add(&goical.Prop{Name: "RRULE", Params: goical.Params{}, Value: out})
 	}
@@ -1128,7 +1156,7 @@ func Combine(w io.Writer, recs []formats.Record, prodID string) error {
 	cal := goical.NewCalendar()
 	cal.Props.SetText("PRODID", prodID)
 	cal.Props.Set(&goical.Prop{Name: "VERSION", Params: goical.Params{}, Value: "2.0"})
-	seenTZ := map[string]bool{}
+	seenTZ := map[string]int{}
 	var tzs, comps []*goical.Component
 	for i, r := range recs {
 		in, err := goical.NewDecoder(bytes.NewReader(r.Data)).Decode()
@@ -1138,10 +1166,19 @@ func Combine(w io.Writer, recs []formats.Record, prodID string) error {
 		for _, ch := range in.Children {
 			if ch.Name == "VTIMEZONE" {
 				id := ch.Props.Get("TZID")
-				if id == nil || seenTZ[id.Value] {
+				if id == nil {
 					continue
 				}
-				seenTZ[id.Value] = true
+				if j, ok := seenTZ[id.Value]; ok {
+					// One per TZID: the one reaching furthest back (a
+					// VTIMEZONE made for an older event covers it and
+					// every later one).
+					if tzStart(ch) < tzStart(tzs[j]) {
+						tzs[j] = ch
+					}
+					continue
+				}
+				seenTZ[id.Value] = len(tzs)
 				tzs = append(tzs, ch)
 				continue
 			}
@@ -1223,9 +1260,13 @@ func (c *conv) earlierLimit(rule string, start tval) string {
 	if pos(wall).After(end) {
 		return base + ";UNTIL=" + until
 	}
+	const maxWalk = 100000
 	n := 1
 	next := r.Iterator()
 	for n < count {
+		if n >= maxWalk {
+			return "" // undecided: the caller keeps the original
+		}
 		t, ok := next()
 		if !ok {
 			break
@@ -1242,4 +1283,16 @@ func (c *conv) earlierLimit(rule string, start tval) string {
 		return base + ";COUNT=" + strconv.Itoa(count)
 	}
 	return base + ";UNTIL=" + until
+}
+
+// tzStart is the earliest observance DTSTART of a VTIMEZONE, as text
+// (local date-times compare as strings).
+func tzStart(tz *goical.Component) string {
+	first := ""
+	for _, ch := range tz.Children {
+		if p := ch.Props.Get("DTSTART"); p != nil && (first == "" || p.Value < first) {
+			first = p.Value
+		}
+	}
+	return first
 }

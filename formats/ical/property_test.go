@@ -361,3 +361,16 @@ func TestPropertyICalRules(t *testing.T) {
 		}
 	}
 }
+
+// A count and an end date too far apart to tell which ends first within
+// the walk's bound: kept as it was, with a warning, never guessed.
+func TestCountAndEndUndecided(t *testing.T) {
+	res, err := Convert(vcs("20240101T090000", "D1 #999999 99991231T000000"), testOpt)
+	if err != nil || len(res.Records) != 1 {
+		t.Fatal(err)
+	}
+	r := res.Records[0]
+	if strings.Contains(string(r.Data), "\r\nRRULE:") || !strings.Contains(string(r.Data), PropVCalRRule) || len(r.Warnings) == 0 {
+		t.Errorf("want the rule kept as %s with a warning:\n%s %q", PropVCalRRule, r.Data, r.Warnings)
+	}
+}

@@ -7,8 +7,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	goical "github.com/emersion/go-ical"
+
+	"github.com/sk-rescue/sk-rescue/formats"
 )
 
 // occurrences expands our output's first VEVENT/VTODO with go-ical's
@@ -320,18 +323,46 @@ func FuzzConvert(f *testing.F) {
 		f.Add(b)
 	}
 	f.Add(vcs("20240101T090000", "MP1 1+ 2- TU FR #5"))
+	// The classes of issue 16: 24:00, count and end together, an end at
+	// UTC midnight, repairs, broken or missing VTIMEZONEs, journals.
+	f.Add(vcs("20240101T000000", "D1 20240103T240000"))
+	f.Add(vcs("20101101T100000", "W1 MO 20101129T100000 #5"))
+	f.Add(vcs("20060406T170000Z", "W1 TH 20060427T000000Z"))
+	f.Add([]byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nDTSTART;TZID=US/Eastern:19970105T090000\r\nRRULE:FREQ=DAILY\\;UNTIL=20000101\r\nSUMMARY:\x01\xff\r\n" +
+		"BEGIN:VALARM\r\nTRIGGER:-P1W6DT15H\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"))
+	f.Add([]byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/Paris\r\nBEGIN:STANDARD\r\nTZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n" +
+		"BEGIN:VJOURNAL\r\nDTSTART;TZID=Europe/Paris:20050101T100000\r\nDESCRIPTION:a\r\nEND:VJOURNAL\r\nEND:VCALENDAR\r\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		res, err := Convert(raw, testOpt)
 		if err != nil {
 			return
 		}
+		var cals []formats.Record
 		for _, r := range res.Records {
-			if _, err := goical.NewDecoder(bytes.NewReader(r.Data)).Decode(); err != nil {
-				t.Fatalf("output does not parse: %v\n%s", err, r.Data)
+			data := r.Data
+			if r.Kind == formats.KindNote {
+				if r.Calendar == nil {
+					continue
+				}
+				data = r.Calendar
+			} else {
+				cals = append(cals, r)
+			}
+			if _, err := goical.NewDecoder(bytes.NewReader(data)).Decode(); err != nil {
+				t.Fatalf("output does not parse: %v\n%s", err, data)
+			}
+			// Valid UTF-8, no control characters but the line ends.
+			if !utf8.Valid(data) {
+				t.Fatalf("output is not UTF-8:\n%q", data)
+			}
+			for _, b := range data {
+				if b < 0x20 && b != '\r' && b != '\n' && b != '\t' || b == 0x7f {
+					t.Fatalf("control character %#x in output:\n%q", b, data)
+				}
 			}
 		}
-		if len(res.Records) > 0 {
-			if err := Combine(&bytes.Buffer{}, res.Records, ""); err != nil {
+		if len(cals) > 0 {
+			if err := Combine(&bytes.Buffer{}, cals, ""); err != nil {
 				t.Fatalf("combine: %v", err)
 			}
 		}

@@ -93,11 +93,14 @@ func ianaTimezone(id string, year int) *goical.Component {
 	if loc == nil {
 		return nil
 	}
+	// Starts in 1970, 1900 or 1800: few distinct VTIMEZONEs per zone, so
+	// the cache below bounds the work a calendar of many events costs.
 	from := tzFirstYear
-	if year-1 < from {
-		from = year - 1
-	}
-	if from < 1800 {
+	switch {
+	case year-1 >= tzFirstYear:
+	case year-1 >= 1900:
+		from = 1900
+	default:
 		from = 1800
 	}
 	key := id + "|" + strconv.Itoa(from)
@@ -115,7 +118,7 @@ func ianaTimezone(id string, year int) *goical.Component {
 	cal.Children = append(cal.Children, tz)
 	if err := goical.NewEncoder(&buf).Encode(cal); err == nil {
 		ianaCache.Lock()
-		if ianaCache.m == nil || len(ianaCache.m) > 512 {
+		if ianaCache.m == nil || len(ianaCache.m) > 4096 {
 			ianaCache.m = map[string][]byte{}
 		}
 		ianaCache.m[key] = []byte(buf.String())

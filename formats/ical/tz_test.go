@@ -81,3 +81,31 @@ func TestBrokenSourceTimezone(t *testing.T) {
 		}
 	}
 }
+
+// TestCombineKeepsOldestZone: two events in one zone, the later first;
+// the combined calendar's VTIMEZONE must still cover the earlier one.
+func TestCombineKeepsOldestZone(t *testing.T) {
+	ev := func(uid, start string) string {
+		return "BEGIN:VEVENT\r\nUID:" + uid + "\r\nDTSTAMP:20000101T000000Z\r\nDTSTART;TZID=US/Eastern:" + start + "\r\nSUMMARY:s\r\nEND:VEVENT\r\n"
+	}
+	src := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\n" + ev("late", "20200105T090000") + ev("early", "19650705T090000") + "END:VCALENDAR\r\n"
+	res, err := Convert([]byte(src), testOpt)
+	if err != nil || len(res.Records) != 2 {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := Combine(&b, res.Records, ""); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.Count(out, "BEGIN:VTIMEZONE") != 1 {
+		t.Fatalf("want one VTIMEZONE:\n%s", out)
+	}
+	// The early event alone, with the combined calendar's VTIMEZONE.
+	i := strings.Index(out, "BEGIN:VEVENT\r\nDTSTAMP")
+	early := out[:i] + out[strings.LastIndex(out, "BEGIN:VEVENT"):]
+	got := pyExpand(t, []string{early}, 1)
+	if fmt.Sprint(got[0]) != "[19650705T130000Z]" {
+		t.Errorf("1965 event at %v, want 19650705T130000Z (EDT)\n%s", got[0], early)
+	}
+}
