@@ -1203,6 +1203,11 @@ func (c *conv) wallUTC(start tval, w time.Time) time.Time {
 	if c.cal.tz != nil && strings.HasPrefix(start.tzid, "vCalendar-TZ") {
 		return c.cal.tz.toUTC(w)
 	}
+	// The zone the output will carry: the source's VTIMEZONE when it is
+	// valid, else the IANA zone of that name.
+	if off, ok := c.sourceOffset(start.tzid, w); ok {
+		return w.Add(-time.Duration(off) * time.Second)
+	}
 	if loc := ianaLocation(start.tzid); loc != nil {
 		return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), 0, loc).UTC()
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	goical "github.com/emersion/go-ical"
+	"github.com/teambition/rrule-go"
 
 	"github.com/sk-rescue/sk-rescue/formats/internal/versit"
 )
@@ -271,4 +272,87 @@ func abs(n int) int {
 
 func daysIn(m time.Month, year int) int {
 	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// parseUTCOffset reads an RFC 5545 utc-offset (+HHMM or +HHMMSS).
+func parseUTCOffset(s string) (int, bool) {
+	s = strings.TrimSpace(s)
+	if !offsetRE.MatchString(s) {
+		return 0, false
+	}
+	h, _ := strconv.Atoi(s[1:3])
+	m, _ := strconv.Atoi(s[3:5])
+	sec := 0
+	if len(s) == 7 {
+		sec, _ = strconv.Atoi(s[5:7])
+	}
+	off := h*3600 + m*60 + sec
+	if s[0] == '-' {
+		off = -off
+	}
+	return off, true
+}
+
+// sourceOffset gives the UTC offset the source calendar's (valid)
+// VTIMEZONE id gives the wall clock w: that of the observance with the
+// latest onset (DTSTART, RRULE or RDATE) at or before w. ok is false when
+// there is no such VTIMEZONE or no onset before w.
+func (c *conv) sourceOffset(id string, w time.Time) (off int, ok bool) {
+	src, found := c.cal.vtimezone[id]
+	if !found || brokenTZ(src) != "" {
+		return 0, false
+	}
+	var best time.Time
+	for _, ch := range src.Children {
+		if ch.Name != "STANDARD" && ch.Name != "DAYLIGHT" {
+			continue
+		}
+		start, _ := parseTime(ch.Get("DTSTART").Value)
+		to, _ := parseUTCOffset(ch.Get("TZOFFSETTO").Value)
+		onsets := []time.Time{start.t}
+		for _, p := range ch.All("RRULE") {
+			if !simpleYearly(p.Value) || w.Year()-start.t.Year() > 1000 {
+				return 0, false // not worth the expansion; the caller falls back
+			}
+			opt, err := rrule.StrToROption(p.Value)
+			if err != nil {
+				continue
+			}
+			opt.Dtstart = start.t
+			if r, err := rrule.NewRRule(*opt); err == nil {
+				onsets = append(onsets, r.Before(w, true))
+			}
+		}
+		for _, p := range ch.All("RDATE") {
+			for _, v := range strings.Split(p.Value, ",") {
+				if t, err := parseTime(v); err == nil {
+					onsets = append(onsets, t.t)
+				}
+			}
+		}
+		for _, t := range onsets {
+			if !t.IsZero() && !t.After(w) && (!ok || t.After(best)) {
+				best, off, ok = t, to, true
+			}
+		}
+	}
+	return off, ok
+}
+
+// simpleYearly says whether an observance rule is the yearly kind zones
+// use (FREQ=YEARLY with month, weekday and month-day parts): cheap to
+// expand whatever the input, unlike a hostile FREQ=SECONDLY.
+func simpleYearly(rule string) bool {
+	yearly := false
+	for _, part := range strings.Split(strings.ToUpper(strings.TrimSpace(rule)), ";") {
+		k, v, _ := strings.Cut(part, "=")
+		switch k {
+		case "FREQ":
+			yearly = v == "YEARLY"
+		case "BYMONTH", "BYDAY", "BYMONTHDAY", "UNTIL", "COUNT", "INTERVAL", "WKST":
+		default:
+			return false
+		}
+	}
+	return yearly
 }

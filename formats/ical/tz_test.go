@@ -109,3 +109,28 @@ func TestCombineKeepsOldestZone(t *testing.T) {
 		t.Errorf("1965 event at %v, want 19650705T130000Z (EDT)\n%s", got[0], early)
 	}
 }
+
+// TestUntilInSourceZone: a date UNTIL on an event in a zone that only the
+// source's VTIMEZONE defines (no IANA name) ends at the end of that day in
+// that zone, as the output's own VTIMEZONE resolves it.
+func TestUntilInSourceZone(t *testing.T) {
+	src := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VTIMEZONE\r\nTZID:Eastern Standard Time\r\n" +
+		"BEGIN:STANDARD\r\nDTSTART:16011104T020000\r\nRRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11\r\nTZOFFSETFROM:-0400\r\nTZOFFSETTO:-0500\r\nEND:STANDARD\r\n" +
+		"BEGIN:DAYLIGHT\r\nDTSTART:16010311T020000\r\nRRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\r\nTZOFFSETFROM:-0500\r\nTZOFFSETTO:-0400\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n" +
+		"BEGIN:VEVENT\r\nUID:u\r\nDTSTAMP:20240101T000000Z\r\nDTSTART;TZID=Eastern Standard Time:20240101T230000\r\nRRULE:FREQ=DAILY;UNTIL=20240105\r\nSUMMARY:s\r\nEND:VEVENT\r\n" +
+		"BEGIN:VEVENT\r\nUID:v\r\nDTSTAMP:20240101T000000Z\r\nDTSTART;TZID=Eastern Standard Time:20240701T230000\r\nRRULE:FREQ=DAILY;UNTIL=20240703\r\nSUMMARY:s\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	res, err := Convert([]byte(src), testOpt)
+	if err != nil || len(res.Records) != 2 {
+		t.Fatal(err)
+	}
+	got := pyExpand(t, []string{string(res.Records[0].Data), string(res.Records[1].Data)}, 10)
+	want := []string{
+		"[20240102T040000Z 20240103T040000Z 20240104T040000Z 20240105T040000Z 20240106T040000Z]",
+		"[20240702T030000Z 20240703T030000Z 20240704T030000Z]",
+	}
+	for i := range want {
+		if fmt.Sprint(got[i]) != want[i] {
+			t.Errorf("event %d: %v, want %s\n%s", i, got[i], want[i], res.Records[i].Data)
+		}
+	}
+}
