@@ -231,6 +231,10 @@ var vcalForms = []struct{ start, rule string }{
 	{"20101101T100000Z", "W1 MO 20101129T100000Z #5"},
 	{"20101101T100000Z", "W1 MO 20101115T100000Z #5"},
 	{"20101101T100000", "W1 MO 20101129T100000 #3"},
+	{"20101103T100000", "W1 MO 20101129T100000 #3"},
+	{"20101103T100000", "W1 MO 20101115T000000 #9"},
+	{"20240101", "D2 20240110 #4"},
+	{"20240101", "D2 20240106 #9"},
 	{"20240101T090000", "W1 #0"},
 	{"20240101T090000", "W2 MO WE FR #0"},
 	{"20240103T090000", "W1 MO FR #10"},
@@ -372,5 +376,41 @@ func TestCountAndEndUndecided(t *testing.T) {
 	r := res.Records[0]
 	if strings.Contains(string(r.Data), "\r\nRRULE:") || !strings.Contains(string(r.Data), PropVCalRRule) || len(r.Warnings) == 0 {
 		t.Errorf("want the rule kept as %s with a warning:\n%s %q", PropVCalRRule, r.Data, r.Warnings)
+	}
+}
+
+// The same property for floating vCalendar times placed with the
+// calendar's TZ (a fixed offset here, so the reference needs no zone
+// rules): the output's instants are the reference's wall clocks minus the
+// offset.
+func TestPropertyVCalRulesWithTZ(t *testing.T) {
+	forms := []struct{ start, rule string }{
+		{"20240101T090000", "D1 20240105T000000 #10"},
+		{"20240101T220000", "W1 MO TU 20240130T000000"},
+		{"20240131T230000", "MD1 LD 20240601T000000 #9"},
+		{"20240101T090000", "MP1 1+ MO #0"},
+	}
+	var texts []string
+	var refs [][]string
+	for _, f := range forms {
+		src := "BEGIN:VCALENDAR\r\nVERSION:1.0\r\nTZ:-05\r\nBEGIN:VEVENT\r\nSUMMARY:t\r\nDTSTART:" + f.start +
+			"\r\nRRULE:" + f.rule + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+		res, err := Convert([]byte(src), testOpt)
+		if err != nil || len(res.Records) != 1 {
+			t.Fatal(err)
+		}
+		texts = append(texts, string(res.Records[0].Data))
+		st, _ := time.Parse("20060102T150405", f.start)
+		var ref []string
+		for _, w := range refVCal(t, st, false, f.rule, propLimit) {
+			ref = append(ref, w.Add(5*time.Hour).Format("20060102T150405Z"))
+		}
+		refs = append(refs, ref)
+	}
+	got := pyExpand(t, texts, propLimit)
+	for i, f := range forms {
+		if fmt.Sprint(got[i]) != fmt.Sprint(refs[i]) {
+			t.Errorf("TZ:-05 %s %s: output gives\n%v\nthe vCalendar rule means\n%v\n%s", f.start, f.rule, got[i], refs[i], texts[i])
+		}
 	}
 }
