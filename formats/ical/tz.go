@@ -29,6 +29,27 @@ func ianaLocation(id string) *time.Location {
 	if id == "" || id == "Local" {
 		return nil
 	}
+	locCache.Lock()
+	defer locCache.Unlock()
+	if loc, ok := locCache.m[id]; ok {
+		return loc
+	}
+	if locCache.m == nil || len(locCache.m) > 1024 {
+		locCache.m = map[string]*time.Location{}
+	}
+	loc := loadIANA(id)
+	locCache.m[id] = loc
+	return loc
+}
+
+// locCache keeps loaded zones (and names that are none): time.LoadLocation
+// reads the zone file on every call.
+var locCache struct {
+	sync.Mutex
+	m map[string]*time.Location
+}
+
+func loadIANA(id string) *time.Location {
 	if loc, err := time.LoadLocation(id); err == nil {
 		return loc
 	}
