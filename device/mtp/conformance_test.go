@@ -1,0 +1,46 @@
+package mtp_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/sk-rescue/sk-rescue/device"
+	"github.com/sk-rescue/sk-rescue/device/devicetest"
+	"github.com/sk-rescue/sk-rescue/device/mtp"
+	"github.com/sk-rescue/sk-rescue/device/sim"
+)
+
+// mtpSim is the simulated Sidekick as the conformance suite drives it.
+type mtpSim struct{ *sim.Sim }
+
+// Unplug disconnects the link at the next transfer.
+func (s mtpSim) Unplug() { s.Link.SetFaults(sim.Faults{DisconnectAtTransfer: 1}) }
+
+func openMTPSim(selector string) func(t *testing.T) (device.Handset, devicetest.Sim) {
+	return func(t *testing.T) (device.Handset, devicetest.Sim) {
+		sel, err := device.ParseSelector(selector)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := sim.Start(sel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h, err := mtp.Driver.Open(context.Background(), device.Port{Protocol: "mtp", Link: s.Link, Interface: -1, Location: s.Location()})
+		if err != nil {
+			s.Close()
+			t.Fatal(err)
+		}
+		return h, mtpSim{s}
+	}
+}
+
+// TestConformance runs device/devicetest against the MTP driver over the
+// simulated Sidekick, with photos of a few hundred KiB so an object spans
+// many transfers, and against its hostile folder.
+func TestConformance(t *testing.T) {
+	devicetest.Run(t, devicetest.Harness{
+		Open:        openMTPSim("sim:sidekick?contacts=5&events=3&todos=2&photos=3&minphoto=200000&maxphoto=300000"),
+		OpenHostile: openMTPSim("sim:sidekick?contacts=1&events=1&todos=1&photos=1&hostile=1"),
+	})
+}
