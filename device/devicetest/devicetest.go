@@ -11,10 +11,13 @@
 //     requests) some requests were sent at all.
 //   - Stable listing: two Lists of one session return the same items in
 //     the same order, and every item ID is non-empty and unique.
-//   - Unplugged mid-object: when the handset vanishes while an object is
-//     being read, the reader returns an error — or, when the driver already
-//     held the whole object, exactly the bytes of an undisturbed read;
-//     never short data with a nil error. Reading also ends (hang guard).
+//   - Unplugged mid-object: when the handset vanishes before half of an
+//     object's bytes have crossed the link, opening and reading it gives an
+//     error; when it vanishes after the reader handed over half the object,
+//     the rest of the read is an error or — when the driver already held the
+//     whole object — exactly the bytes of an undisturbed read; never short
+//     data with a nil error. Either way the read ends (hang guard) and a
+//     List afterwards fails.
 //   - Cancel: a read whose context is cancelled ends (hang guard) with an
 //     error or the whole object; a List under a cancelled context fails
 //     with an error wrapping context.Canceled.
@@ -64,9 +67,11 @@ type Sim interface {
 	// requests by name, and how many would have modified a real phone.
 	// requests is nil when the simulator cannot count them (a folder).
 	Counts() (requests map[string]int, mutating int)
-	// Unplug makes the handset vanish as a pulled cable does: transfers
-	// in flight and later ones fail.
-	Unplug()
+	// Unplug makes the handset vanish as a pulled cable does, once the
+	// host has read afterBytes more bytes from it (0: at its next
+	// transfer): transfers in flight and later ones fail. A simulator that
+	// cannot count bytes (a folder) unplugs at once.
+	Unplug(afterBytes int64)
 }
 
 // Harness starts simulated handsets for the suite.
@@ -293,17 +298,38 @@ func readAfter(t *testing.T, ctx context.Context, hs device.Handset, it device.I
 
 func testUnplug(t *testing.T, h Harness) {
 	it, want := reference(t, h)
-	hs, sim := open(t, h)
 	ctx := context.Background()
-	items, err := list(t, ctx, hs)
-	if err != nil {
-		t.Fatalf("List: %v", err)
+	relist := func(hs device.Handset) device.Item {
+		t.Helper()
+		items, err := list(t, ctx, hs)
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		i := slices.IndexFunc(items, func(x device.Item) bool { return x.ID == it.ID })
+		if i < 0 {
+			t.Fatalf("a fresh handset did not list %s again", it.ID)
+		}
+		return items[i]
 	}
-	i := slices.IndexFunc(items, func(x device.Item) bool { return x.ID == it.ID })
-	if i < 0 {
-		t.Fatalf("a fresh handset did not list %s again", it.ID)
+
+	// The link dies while the object is on the wire.
+	hs, sim := open(t, h)
+	again := relist(hs)
+	sim.Unplug(int64(len(want) / 2))
+	if r := readItem(t, ctx, hs, again); r.err == nil {
+		t.Errorf("the handset vanished before half of %s's %d bytes crossed the link, yet the read returned %d bytes and no error",
+			it.ID, len(want), len(r.data))
+	} else {
+		t.Logf("unplugged on the wire: %v", r.err)
 	}
-	readAfter(t, ctx, hs, items[i], want, "an unplug", sim.Unplug)
+	if _, err := list(t, ctx, hs); err == nil {
+		t.Error("List after the unplug succeeded: the harness's unplug does not work")
+	}
+
+	// The link dies after the reader handed over half the object.
+	hs, sim = open(t, h)
+	again = relist(hs)
+	readAfter(t, ctx, hs, again, want, "an unplug", func() { sim.Unplug(0) })
 	if _, mutating := sim.Counts(); mutating != 0 {
 		t.Errorf("%d mutating requests", mutating)
 	}

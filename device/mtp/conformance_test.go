@@ -13,8 +13,14 @@ import (
 // mtpSim is the simulated Sidekick as the conformance suite drives it.
 type mtpSim struct{ *sim.Sim }
 
-// Unplug disconnects the link at the next transfer.
-func (s mtpSim) Unplug() { s.Link.SetFaults(sim.Faults{DisconnectAtTransfer: 1}) }
+// Unplug disconnects the link after n more bytes, or at the next transfer.
+func (s mtpSim) Unplug(n int64) {
+	if n > 0 {
+		s.Link.SetFaults(sim.Faults{DisconnectAfterIn: n})
+	} else {
+		s.Link.SetFaults(sim.Faults{DisconnectAtTransfer: 1})
+	}
+}
 
 func openMTPSim(selector string) func(t *testing.T) (device.Handset, devicetest.Sim) {
 	return func(t *testing.T) (device.Handset, devicetest.Sim) {
