@@ -42,11 +42,12 @@ func openMTPSim(selector string) func(t *testing.T) (device.Handset, devicetest.
 }
 
 // TestConformance runs device/devicetest against the MTP driver over the
-// simulated Sidekick, with photos of a few hundred KiB so an object spans
-// many transfers, and against its hostile folder.
+// simulated Sidekick, with photos of 2.5–3 MB so an object spans several
+// of the client's 1 MiB reads (a cancel then lands mid-stream), and
+// against its hostile folder.
 func TestConformance(t *testing.T) {
 	devicetest.Run(t, devicetest.Harness{
-		Open:        openMTPSim("sim:sidekick?contacts=5&events=3&todos=2&photos=3&minphoto=200000&maxphoto=300000"),
+		Open:        openMTPSim("sim:sidekick?contacts=5&events=3&todos=2&photos=2&minphoto=2500000&maxphoto=3000000"),
 		OpenHostile: openMTPSim("sim:sidekick?contacts=1&events=1&todos=1&photos=1&hostile=1"),
 	})
 }
