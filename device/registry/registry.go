@@ -276,7 +276,7 @@ func (r *Registry) Choose(offers []string) (Plan, error) {
 		}
 	}
 	if len(cand) == 0 {
-		return Plan{}, fmt.Errorf("it offers %s, which sk-rescue cannot read yet: %w", strings.Join(offers, ", "), device.ErrNotFound)
+		return Plan{}, fmt.Errorf("the handset offers %s, which sk-rescue cannot read yet: %w", strings.Join(offers, ", "), device.ErrNotFound)
 	}
 	type option struct {
 		names []string
