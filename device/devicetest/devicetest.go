@@ -20,7 +20,9 @@
 //     List afterwards fails.
 //   - Cancel: a read whose context is cancelled ends (hang guard) with an
 //     error or the whole object; a List under a cancelled context fails
-//     with an error wrapping context.Canceled.
+//     with an error wrapping context.Canceled. On a slowed handset
+//     (Harness.OpenSlow), a read waiting on the link when its context is
+//     cancelled ends with an error, well before the object could arrive.
 //   - Close twice returns nil both times; List after Close is an error,
 //     not a panic.
 //   - Hostile names and sizes (when the harness has a hostile handset):
@@ -84,6 +86,12 @@ type Harness struct {
 	// and sizes; nil when the simulator has none (the suite logs that the
 	// check did not run).
 	OpenHostile func(t *testing.T) (device.Handset, Sim)
+	// OpenSlow starts a handset whose link is so slow that its largest
+	// object takes far longer than a moment to arrive (MTP's harness: 200
+	// KB/s for a 2 MiB photo); the suite cancels a read that is waiting
+	// on the link and expects it to end with an error. nil when the
+	// simulator cannot be slowed (the check is skipped).
+	OpenSlow func(t *testing.T) (device.Handset, Sim)
 }
 
 // Run runs the suite as subtests of t.
@@ -92,6 +100,12 @@ func Run(t *testing.T, h Harness) {
 	t.Run("StableList", func(t *testing.T) { testStableList(t, h) })
 	t.Run("UnplugMidObject", func(t *testing.T) { testUnplug(t, h) })
 	t.Run("Cancel", func(t *testing.T) { testCancel(t, h) })
+	t.Run("CancelWaiting", func(t *testing.T) {
+		if h.OpenSlow == nil {
+			t.Skip("the simulator cannot be slowed")
+		}
+		testCancelWaiting(t, h)
+	})
 	t.Run("CloseTwice", func(t *testing.T) { testCloseTwice(t, h) })
 	t.Run("Hostile", func(t *testing.T) {
 		if h.OpenHostile == nil {
@@ -353,6 +367,31 @@ func testCancel(t *testing.T, h Harness) {
 	// A List under a cancelled context fails and says why.
 	if _, err := list(t, ctx, hs); !errors.Is(err, context.Canceled) {
 		t.Errorf("List under a cancelled context: %v, want an error wrapping context.Canceled", err)
+	}
+}
+
+func testCancelWaiting(t *testing.T, h Harness) {
+	hs, sim := h.OpenSlow(t)
+	t.Cleanup(func() { hs.Close() })
+	items, err := list(t, context.Background(), hs)
+	if err != nil || len(items) == 0 {
+		t.Fatalf("List: %d items, %v", len(items), err)
+	}
+	it := largest(items)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// The trigger, not an assertion: by then the read is waiting on the
+	// link, whose object takes far longer to arrive.
+	stop := time.AfterFunc(50*time.Millisecond, cancel)
+	defer stop.Stop()
+	r := readItem(t, ctx, hs, it)
+	if r.err == nil {
+		t.Errorf("%s: read %d bytes without error although its context was cancelled mid-read: the harness's link is not slow, or the cancel was ignored", it.ID, len(r.data))
+	} else if !errors.Is(r.err, context.Canceled) {
+		t.Errorf("%s: cancelled read: %v, want an error wrapping context.Canceled", it.ID, r.err)
+	}
+	if _, mutating := sim.Counts(); mutating != 0 {
+		t.Errorf("%d mutating requests", mutating)
 	}
 }
 
