@@ -4,6 +4,13 @@
 // device/usb, an in-memory bus in device/sim), and the selector syntax used to
 // pick one handset.
 //
+// It also holds what the driver registry (device/registry) is made of:
+// Driver (one per protocol package), Source and Port (a handset's functions
+// keyed by link protocol, as device/usb and the simulators supply them),
+// SimProfile and Finder; and the optional abilities a handset may offer
+// beside BatteryReader (features.go: Warner, Incompleter), each asserted at
+// compile time by the drivers that have it.
+//
 // A Handset is read-only by contract: no implementation may send an operation
 // that writes to, deletes from or resets the phone. The simulators in
 // device/sim count every such request so tests can prove the count is zero.

@@ -28,3 +28,13 @@ func TestByExtension(t *testing.T) {
 		}
 	}
 }
+
+func TestPlausibleSize(t *testing.T) {
+	for _, tt := range []struct{ in, want int64 }{
+		{0, 0}, {17, 17}, {MaxObjectSize, MaxObjectSize}, {MaxObjectSize + 1, -1}, {1 << 50, -1}, {-1, -1}, {-5, -1},
+	} {
+		if got := PlausibleSize(tt.in); got != tt.want {
+			t.Errorf("PlausibleSize(%d) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+}

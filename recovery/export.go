@@ -174,7 +174,7 @@ func Export(ctx context.Context, h device.Handset, opt Options) (*Summary, error
 	if err := e.fetchAll(ctx); err != nil {
 		return e.sum, err
 	}
-	if w, ok := h.(warner); ok {
+	if w, ok := h.(device.Warner); ok {
 		for _, msg := range w.Warnings() {
 			e.sum.Warnings = append(e.sum.Warnings, "handset: "+msg)
 			e.report(Event{Stage: StageFetch, Warning: msg})
@@ -192,12 +192,6 @@ func Export(ctx context.Context, h device.Handset, opt Options) (*Summary, error
 	}
 	e.report(Event{Stage: StageDone, Done: len(e.items), Total: len(e.items)})
 	return e.sum, nil
-}
-
-// warner is implemented by drivers that have something to tell the user
-// about a read that still succeeded: "SM: phone reports 50 used, read 48".
-type warner interface {
-	Warnings() []string
 }
 
 type exporter struct {
@@ -555,11 +549,6 @@ const (
 	writers     = 4
 )
 
-// incomplete is a handset reader that ended early on purpose: what it gave
-// is real data, and Incomplete says why the rest of the object is missing
-// (device/at's phonebook read when the phone refuses its later slots).
-type incomplete interface{ Incomplete() error }
-
 // fetch reads one item off the handset into a staged file; flush commits
 // and journals it.
 func (e *exporter) fetch(ctx context.Context, it *ManItem) error {
@@ -569,7 +558,7 @@ func (e *exporter) fetch(ctx context.Context, it *ManItem) error {
 	}
 	// Asked once all was read, before the bytes are handed to a writer.
 	partial := func() {
-		if ic, ok := rc.(incomplete); ok {
+		if ic, ok := rc.(device.Incompleter); ok {
 			if why := ic.Incomplete(); why != nil {
 				it.Status = StatusPartial
 				it.Errors = append(it.Errors, ItemError{Record: -1, Error: why.Error()})

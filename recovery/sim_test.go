@@ -124,3 +124,24 @@ func TestHostileHandsetStaysInside(t *testing.T) {
 	}
 	t.Logf("hostile export: %d items, %d failed, %d kept raw", sum.Items, len(sum.Failed), len(sum.KeptRaw))
 }
+
+// TestMTPWarningsReachSummary: what the MTP client tolerated (here, a
+// session the phone still had open from an earlier program) reaches the
+// export summary through device.Warner, prefixed "handset: ".
+func TestMTPWarningsReachSummary(t *testing.T) {
+	h, _ := openSim(t, "sim:sidekick?contacts=3&events=2&todos=1&photos=1&stale=1")
+	if _, ok := h.(device.Warner); !ok {
+		t.Fatalf("%T does not offer device.Warner", h)
+	}
+	sum, err := recovery.Export(context.Background(), h, recovery.Options{Out: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, w := range sum.Warnings {
+		found = found || strings.HasPrefix(w, "handset: ") && strings.Contains(w, "session was already open")
+	}
+	if !found {
+		t.Errorf("warnings %q: want the MTP client's stale-session warning", sum.Warnings)
+	}
+}

@@ -4,18 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/sk-rescue/sk-rescue/device"
 	"github.com/sk-rescue/sk-rescue/device/at"
-	"github.com/sk-rescue/sk-rescue/device/composite"
+	"github.com/sk-rescue/sk-rescue/device/dir"
 	"github.com/sk-rescue/sk-rescue/device/mtp"
 	"github.com/sk-rescue/sk-rescue/device/obex"
-	"github.com/sk-rescue/sk-rescue/device/sim"
-	"github.com/sk-rescue/sk-rescue/device/sim/featurephone"
+	"github.com/sk-rescue/sk-rescue/device/registry"
+	"github.com/sk-rescue/sk-rescue/device/sim/profiles"
 	"github.com/sk-rescue/sk-rescue/device/usb"
 )
 
@@ -111,91 +109,39 @@ func selectorFor(c usb.Candidate) string {
 	return fmt.Sprintf("%d:%d", c.Bus, c.Address)
 }
 
-// openHandset opens the handset the --device selector names. This is the
-// one place drivers are listed.
-func openHandset(ctx context.Context, selector string) (device.Handset, error) {
-	sel, err := device.ParseSelector(selector)
-	if err != nil {
-		return nil, usageError{err}
+// drivers lists every protocol driver. It is the one place drivers are
+// named; the registry (device/registry) owns which of them reads a handset,
+// and how they combine.
+func drivers() []device.Driver {
+	return []device.Driver{
+		mtp.Driver,
+		obex.Driver,
+		at.Driver,
+		dir.Driver,
 	}
-	switch sel.Kind {
-	case device.SelectSim:
-		switch {
-		case sel.Value == featurephone.Profile:
-			h, _, err := featurephone.Open(ctx, sel)
-			return h, err
-		case sel.Value == "" || slices.Contains(sim.Profiles, sel.Value):
-			h, _, err := sim.Open(ctx, sel)
-			return h, err
-		}
-		return nil, usageError{fmt.Errorf("there is no simulated handset %q; choose one of: %s",
-			sel.Value, strings.Join(append(slices.Clone(sim.Profiles), featurephone.Profile), ", "))}
-	case device.SelectDir:
-		return openDir(sel)
-	}
-	cands, err := usb.Enumerate(ctx)
-	tm.mark("usb enumerated")
-	if err != nil {
-		return nil, err
-	}
-	c, err := usb.Select(sel, cands)
-	if err != nil {
-		return nil, err
-	}
-	return openUSB(ctx, c)
 }
 
-// openUSB opens a USB handset through the richest protocol it offers: MTP
-// when it has it (smartphones, media phones), else OBEX and the AT modem
-// together (feature phones: IrMC and folder browsing for the phone memory,
-// calendar, notes and photos; AT for the SIM phonebook).
+// handsets is the registry the commands open handsets through: the
+// drivers, USB as the finder of attached phones, and every simulator.
+func handsets() *registry.Registry {
+	return registry.MustNew(registry.Config{
+		Drivers: drivers(),
+		Finder:  usb.Finder{Options: usbOptions},
+		Sims:    profiles.All(),
+		Trace:   tm.mark,
+	})
+}
+
+// openHandset opens the handset the --device selector names.
+func openHandset(ctx context.Context, selector string) (device.Handset, error) {
+	h, err := handsets().Open(ctx, selector)
+	if ue := (registry.UsageError{}); errors.As(err, &ue) {
+		return nil, usageError{ue}
+	}
+	return h, err
+}
+
+// openUSB opens a USB handset as the registry decides.
 func openUSB(ctx context.Context, c usb.Candidate) (device.Handset, error) {
-	if f, ok := c.Function(usb.ProtoMTP, usb.ProtoPTP); ok {
-		link, err := usb.OpenFunction(ctx, c, f, usbOptions)
-		tm.mark("usb interface claimed")
-		if err != nil {
-			return nil, err
-		}
-		h, err := mtp.Open(ctx, link, mtp.Options{Location: c.Location()})
-		tm.mark("mtp session open")
-		if err != nil {
-			link.Close()
-			return nil, fmt.Errorf("%s: %w", c, err)
-		}
-		return h, nil
-	}
-	fo, hasOBEX := c.Function(usb.ProtoOBEX)
-	fa, hasAT := c.Function(usb.ProtoAT)
-	if !hasOBEX && !hasAT {
-		return nil, fmt.Errorf("%s offers %v, which sk-rescue cannot read yet: %w", c, c.Protocols(), device.ErrNotFound)
-	}
-	var (
-		ob    *obex.Handset
-		modem *at.Handset
-		errs  []error
-	)
-	if hasOBEX {
-		if link, err := usb.OpenFunction(ctx, c, fo, usbOptions); err != nil {
-			errs = append(errs, err)
-		} else if ob, err = obex.Open(ctx, link, obex.Options{Location: c.Location()}); err != nil {
-			link.Close()
-			errs = append(errs, fmt.Errorf("obex: %w", err))
-		}
-	}
-	if hasAT {
-		if link, err := usb.OpenFunction(ctx, c, fa, usbOptions); err != nil {
-			errs = append(errs, err)
-		} else if modem, err = at.Open(ctx, link, at.Options{Location: c.Location(), LineState: true, Interface: uint16(fa.Interface)}); err != nil {
-			link.Close()
-			errs = append(errs, fmt.Errorf("at: %w", err))
-		}
-	}
-	if ob == nil && modem == nil {
-		return nil, fmt.Errorf("%s: %w", c, errors.Join(errs...))
-	}
-	h, err := composite.FeaturePhone(ob, modem)
-	if err != nil {
-		return nil, err
-	}
-	return h, nil
+	return handsets().OpenSource(ctx, usb.Source{Candidate: c, Options: usbOptions})
 }

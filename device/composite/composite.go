@@ -5,6 +5,10 @@
 // already covers the same source (IrMC's telecom/pb.vcf and the modem's
 // ME phonebook are both the phone memory; the modem's SM phonebook, the
 // SIM, is covered by nothing else and kept).
+//
+// Which parts a phone is read through, and in which order, is the driver
+// registry's decision (device/registry: its combination table); this
+// package only merges.
 package composite
 
 import (
@@ -15,8 +19,6 @@ import (
 	"strings"
 
 	"github.com/sk-rescue/sk-rescue/device"
-	"github.com/sk-rescue/sk-rescue/device/at"
-	"github.com/sk-rescue/sk-rescue/device/obex"
 )
 
 // Part is one handset of the composite.
@@ -37,8 +39,11 @@ type Handset struct {
 	info  device.Info
 }
 
-var _ device.Handset = (*Handset)(nil)
-var _ device.BatteryReader = (*Handset)(nil)
+var (
+	_ device.Handset       = (*Handset)(nil)
+	_ device.BatteryReader = (*Handset)(nil)
+	_ device.Warner        = (*Handset)(nil)
+)
 
 // New combines parts, best first. Info is the first part's, with empty
 // fields filled from the others, Protocol joined with "+" ("obex+at") and
@@ -163,11 +168,11 @@ func (h *Handset) Battery(ctx context.Context) (int, error) {
 }
 
 // Warnings collects the parts' warnings (the AT driver's "phone reports N
-// used, read M"), each prefixed with its part.
+// used, read M"), in part order.
 func (h *Handset) Warnings() []string {
 	var out []string
 	for _, p := range h.parts {
-		if w, ok := p.Handset.(interface{ Warnings() []string }); ok {
+		if w, ok := p.Handset.(device.Warner); ok {
 			out = append(out, w.Warnings()...)
 		}
 	}
@@ -183,22 +188,4 @@ func (h *Handset) Close() error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// FeaturePhone combines a phone's OBEX and AT handsets (either, not both,
-// may be nil) the way sk-rescue reads feature phones: IrMC for contacts,
-// calendar and notes, folder browsing for photos, the modem for the SIM
-// phonebook (and for the phone memory only when IrMC has no phonebook).
-//
-// The parameters are concrete so that a failed open (a nil *obex.Handset)
-// cannot sneak in as a non-nil interface.
-func FeaturePhone(ob *obex.Handset, modem *at.Handset) (*Handset, error) {
-	var parts []Part
-	if ob != nil {
-		parts = append(parts, Part{Name: "obex", Handset: ob, Source: obex.Source})
-	}
-	if modem != nil {
-		parts = append(parts, Part{Name: "at", Handset: modem, Source: at.Source})
-	}
-	return New(parts...)
 }

@@ -168,6 +168,9 @@ func (h *Handset) List(ctx context.Context, kinds ...device.Kind) ([]device.Item
 	if err != nil {
 		return nil, err
 	}
+	if gone := h.gone(root); gone != nil {
+		return nil, fmt.Errorf("dir: %s is gone (%s): %w", h.info.Location, gone, device.ErrDisconnected)
+	}
 	w := &walker{h: h, root: root, ctx: ctx, kinds: kinds}
 	if err := w.dir("", 0); err != nil {
 		if ctx.Err() != nil {
@@ -384,7 +387,11 @@ func (h *Handset) Open(ctx context.Context, it device.Item) (io.ReadCloser, erro
 		}
 		return nil, err
 	}
-	return &ctxReader{ctx: ctx, f: f}, nil
+	r := &ctxReader{ctx: ctx, f: f, h: h, root: root, path: p, size: -1}
+	if st, err := f.Stat(); err == nil {
+		r.size = st.Size()
+	}
+	return r, nil
 }
 
 // gone says why the folder is no longer there (a card pulled, a share
@@ -417,16 +424,33 @@ func (h *Handset) Close() error {
 }
 
 // ctxReader stops a stream when its context ends.
+// It also refuses to end short: a file that ends before the size it had
+// when opened (rewritten while read, or on a card being pulled) is an
+// error, never truncated data with io.EOF; one wrapping
+// device.ErrDisconnected when the folder itself is gone.
 type ctxReader struct {
-	ctx context.Context
-	f   *os.File
+	ctx  context.Context
+	f    *os.File
+	h    *Handset
+	root *os.Root
+	path string
+	size int64 // at open; -1 when unknown
+	n    int64
 }
 
 func (r *ctxReader) Read(b []byte) (int, error) {
 	if err := r.ctx.Err(); err != nil {
 		return 0, err
 	}
-	return r.f.Read(b)
+	n, err := r.f.Read(b)
+	r.n += int64(n)
+	if err == io.EOF && r.n < r.size {
+		if gone := r.h.gone(r.root); gone != nil {
+			return n, fmt.Errorf("dir: %s is gone (%s) after %d of %s's %d bytes: %w", r.h.info.Location, gone, r.n, r.path, r.size, device.ErrDisconnected)
+		}
+		return n, fmt.Errorf("dir: %s ended after %d of its %d bytes: it shrank while being read; run the export again", r.path, r.n, r.size)
+	}
+	return n, err
 }
 
 func (r *ctxReader) Close() error { return r.f.Close() }

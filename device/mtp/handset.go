@@ -587,7 +587,7 @@ func (h *Handset) items(nodes map[uint32]*node, kinds []device.Kind) []device.It
 			continue
 		}
 		out = append(out, device.Item{Kind: kind, ID: fmt.Sprintf("0x%08x", k), Name: n.name,
-			Folder: folderOf(nodes, n), Size: n.size, Modified: n.modified, Format: format})
+			Folder: folderOf(nodes, n), Size: device.PlausibleSize(n.size), Modified: n.modified, Format: format})
 	}
 	return out
 }

@@ -93,8 +93,8 @@ func ParseFolderListing(b []byte) (Listing, error) {
 				case "name":
 					name, hasName = a.Value, true
 				case "size":
-					if n, err := strconv.ParseInt(strings.TrimSpace(a.Value), 10, 64); err == nil && n >= 0 {
-						e.Size = n
+					if n, err := strconv.ParseInt(strings.TrimSpace(a.Value), 10, 64); err == nil {
+						e.Size = device.PlausibleSize(n)
 					}
 				case "modified":
 					e.Modified = parseTime(a.Value)

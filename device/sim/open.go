@@ -28,8 +28,40 @@ type Sim struct {
 // number of mutating requests (which must be 0).
 func (s *Sim) Stats() (ops map[uint16]int, mutating int) { return s.MTP.Stats() }
 
-// Profiles lists the simulator profiles Open knows.
+// Profiles lists the simulator profiles this package serves.
 var Profiles = []string{"sidekick"}
+
+// SidekickProfile is the sim:sidekick profile (also a bare "sim") for the
+// driver registry: Start, opened through the registered MTP driver.
+var SidekickProfile = device.SimProfile{
+	Name:    "sidekick",
+	Summary: "a T-Mobile Sidekick over MTP (generated contacts, calendar, to-dos, notes, photos)",
+	Start: func(ctx context.Context, sel device.Selector) (device.Source, error) {
+		return Start(sel)
+	},
+}
+
+var _ device.Source = (*Sim)(nil)
+
+// Location is "sim:" and the profile.
+func (s *Sim) Location() string { return "sim:" + s.Profile }
+
+// Offers is the one function the simulated phone has: "mtp".
+func (s *Sim) Offers() []string { return []string{"mtp"} }
+
+// Claim returns the MTP function's simulated link.
+func (s *Sim) Claim(ctx context.Context, proto string) (device.Port, error) {
+	if proto != "mtp" {
+		return device.Port{}, fmt.Errorf("sim: %s has no %s function: %w", s.Location(), proto, device.ErrNotFound)
+	}
+	return device.Port{Protocol: "mtp", Link: s.Link, Interface: -1, Location: s.Location()}, nil
+}
+
+// Close unplugs the simulated phone's link; the responder stops.
+func (s *Sim) Close() error { return s.Link.Close() }
+
+// Counts is the responder's request accounting (sim.Counter).
+func (s *Sim) Counts() (map[string]int, int) { return s.MTP.Counts() }
 
 // Keys are the selector parameters Open reads itself; the rest go to the
 // profile's dataset generator (sidekick.Keys).
@@ -59,15 +91,30 @@ var Keys = []string{"link", "mps", "proplist", "android", "locked", "hostile", "
 //	stale=1             a session is already open
 //	devinfo=session     GetDeviceInfo refused before OpenSession
 func Open(ctx context.Context, sel device.Selector) (device.Handset, *Sim, error) {
+	s, err := Start(sel)
+	if err != nil {
+		return nil, nil, err
+	}
+	h, err := mtp.Open(ctx, s.Link, mtp.Options{Location: s.Location()})
+	if err != nil {
+		s.Close()
+		return nil, s, err
+	}
+	return h, s, nil
+}
+
+// Start starts the simulated handset sel names, as Open does, without
+// opening it: the driver registry opens it through its Source methods.
+func Start(sel device.Selector) (*Sim, error) {
 	if sel.Kind != device.SelectSim {
-		return nil, nil, fmt.Errorf("sim: selector %q is not a simulator: %w", sel.String(), device.ErrNotFound)
+		return nil, fmt.Errorf("sim: selector %q is not a simulator: %w", sel.String(), device.ErrNotFound)
 	}
 	profile := sel.Value
 	if profile == "" {
 		profile = "sidekick"
 	}
 	if !slices.Contains(Profiles, profile) {
-		return nil, nil, fmt.Errorf("sim: no profile %q (known: %s): %w", profile, strings.Join(Profiles, ", "), device.ErrNotFound)
+		return nil, fmt.Errorf("sim: no profile %q (known: %s): %w", profile, strings.Join(Profiles, ", "), device.ErrNotFound)
 	}
 	own, rest := url.Values{}, url.Values{}
 	for k, v := range sel.Params {
@@ -79,17 +126,15 @@ func Open(ctx context.Context, sel device.Selector) (device.Handset, *Sim, error
 	}
 	model, q, err := parseOwn(own)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	p, err := sidekick.ParseParams(rest)
 	if err != nil {
-		return nil, nil, fmt.Errorf("sim: %w", err)
+		return nil, fmt.Errorf("sim: %w", err)
 	}
-	h, s, err := OpenPhone(ctx, sidekick.Generate(p), q, model, "sim:"+profile)
-	if s != nil {
-		s.Profile = profile
-	}
-	return h, s, err
+	phone := sidekick.Generate(p)
+	host, r := StartMTP(phone, q, model)
+	return &Sim{Profile: profile, Phone: phone, Link: host, MTP: r}, nil
 }
 
 func parseOwn(v url.Values) (Model, Quirks, error) {

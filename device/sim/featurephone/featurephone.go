@@ -29,8 +29,8 @@ import (
 
 	"github.com/sk-rescue/sk-rescue/device"
 	"github.com/sk-rescue/sk-rescue/device/at"
-	"github.com/sk-rescue/sk-rescue/device/composite"
 	"github.com/sk-rescue/sk-rescue/device/obex"
+	"github.com/sk-rescue/sk-rescue/device/registry"
 	"github.com/sk-rescue/sk-rescue/device/sim"
 )
 
@@ -212,6 +212,90 @@ func (p *Phone) Mutating() int {
 	return m1 + m2
 }
 
+// Counts is both responders' request accounting (sim.Counter): OBEX
+// operations as "obex:GET", "obex:CONNECT", …, AT commands as "at:" and
+// the command.
+func (p *Phone) Counts() (map[string]int, int) {
+	ops, _, m1 := p.OBEX.Stats()
+	cmds, m2 := p.AT.Stats()
+	out := make(map[string]int, len(ops)+len(cmds))
+	for op, n := range ops {
+		out["obex:"+obexOpName(op)] += n
+	}
+	for c, n := range cmds {
+		out["at:"+c] += n
+	}
+	return out, m1 + m2
+}
+
+func obexOpName(op byte) string {
+	switch op &^ 0x80 {
+	case 0x00:
+		return "CONNECT"
+	case 0x01:
+		return "DISCONNECT"
+	case 0x02:
+		return "PUT"
+	case 0x03:
+		return "GET"
+	case 0x05:
+		return "SETPATH"
+	case 0x06:
+		return "ACTION"
+	case 0x07:
+		return "SESSION"
+	case 0x7f:
+		return "ABORT"
+	}
+	return fmt.Sprintf("0x%02x", op)
+}
+
+var (
+	_ sim.Counter   = (*Phone)(nil)
+	_ device.Source = (*Phone)(nil)
+)
+
+// Location is "sim:featurephone".
+func (p *Phone) Location() string { return "sim:" + Profile }
+
+// Offers lists the phone's two functions, as device/usb would: the OBEX
+// interface and the modem.
+func (p *Phone) Offers() []string { return []string{"obex", "at"} }
+
+// Claim returns a function's simulated link.
+func (p *Phone) Claim(ctx context.Context, proto string) (device.Port, error) {
+	port := device.Port{Protocol: proto, Interface: -1, Location: p.Location()}
+	switch proto {
+	case "obex":
+		port.Link = p.OBEXLink
+	case "at":
+		port.Link = p.ATLink
+	default:
+		return device.Port{}, fmt.Errorf("featurephone: no %s function: %w", proto, device.ErrNotFound)
+	}
+	return port, nil
+}
+
+// Close unplugs both links; the responders stop.
+func (p *Phone) Close() error {
+	p.OBEXLink.Close()
+	p.ATLink.Close()
+	return nil
+}
+
+// SimProfile is sim:featurephone for the driver registry.
+var SimProfile = device.SimProfile{
+	Name:    Profile,
+	Summary: "a feature phone over OBEX and an AT modem (IrMC phonebook, SIM phonebook, calendar, notes, photos)",
+	Start: func(ctx context.Context, sel device.Selector) (device.Source, error) {
+		params, err := ParseParams(sel)
+		if err != nil {
+			return nil, err
+		}
+		return Start(params), nil
+	},
+}
+
 // Options are the drivers' options Open uses; tests may shorten them.
 type Options struct {
 	OBEX obex.Options
@@ -219,8 +303,8 @@ type Options struct {
 }
 
 // Open starts a phone for sel (profile "featurephone") and opens it as
-// sk-rescue opens a real feature phone: the OBEX handset and the AT
-// handset combined by composite.FeaturePhone.
+// sk-rescue opens a real feature phone: through the driver registry, which
+// combines the OBEX and AT handsets ("obex+at").
 func Open(ctx context.Context, sel device.Selector) (device.Handset, *Phone, error) {
 	return OpenWith(ctx, sel, Options{})
 }
@@ -235,28 +319,13 @@ func OpenWith(ctx context.Context, sel device.Selector, opt Options) (device.Han
 		return nil, nil, err
 	}
 	ph := Start(params)
-	if opt.OBEX.Location == "" {
-		opt.OBEX.Location = "sim:" + Profile
-	}
-	if opt.AT.Location == "" {
-		opt.AT.Location = "sim:" + Profile
-	}
-	o, err := obex.Open(ctx, ph.OBEXLink, opt.OBEX)
+	reg, err := registry.New(registry.Config{Drivers: []device.Driver{obex.DriverWith(opt.OBEX), at.DriverWith(opt.AT)}})
 	if err != nil {
-		ph.OBEXLink.Close()
-		ph.ATLink.Close()
+		ph.Close()
 		return nil, nil, err
 	}
-	a, err := at.Open(ctx, ph.ATLink, opt.AT)
+	h, err := reg.OpenSource(ctx, ph)
 	if err != nil {
-		o.Close()
-		ph.ATLink.Close()
-		return nil, nil, err
-	}
-	h, err := composite.FeaturePhone(o, a)
-	if err != nil {
-		o.Close()
-		a.Close()
 		return nil, nil, err
 	}
 	return h, ph, nil
