@@ -39,9 +39,13 @@ func Charset(name string) (enc encoding.Encoding, known bool) {
 	return nil, false
 }
 
-// DecodeCharset turns b in the named charset into UTF-8. With no charset,
-// UTF-8 is assumed when b is valid UTF-8, else windows-1252. warn is
-// non-empty when a guess was made.
+// DecodeCharset turns b in the named charset into UTF-8. Declared UTF-8
+// (or US-ASCII) that is not valid has each invalid byte replaced by one
+// U+FFFD and the rest read as UTF-8. With no charset or an unknown one,
+// bytes that are mostly valid UTF-8 (at least as many well-formed
+// multi-byte characters as invalid bytes) are read the same way, anything
+// else as windows-1252. warn is non-empty when a byte was replaced or a
+// guess was made.
 func DecodeCharset(b []byte, name string) (s string, warn string) {
 	enc, known := Charset(name)
 	if enc == nil {
@@ -51,11 +55,20 @@ func DecodeCharset(b []byte, name string) (s string, warn string) {
 			}
 			return string(b), ""
 		}
+		n := strings.ToLower(strings.Trim(strings.TrimSpace(name), `"`))
+		if n == "utf-8" || n == "utf8" || mostlyUTF8(b) {
+			s, bad := replaceInvalid(b)
+			if n == "utf-8" || n == "utf8" {
+				return s, fmt.Sprintf("%d byte(s) not valid UTF-8 replaced by U+FFFD", bad)
+			}
+			return s, fmt.Sprintf("value is UTF-8 but for %d byte(s), replaced by U+FFFD", bad)
+		}
 		out, err := charmap.Windows1252.NewDecoder().Bytes(b)
 		if err != nil {
-			return strings.ToValidUTF8(string(b), "\uFFFD"), "value is not UTF-8; invalid bytes replaced"
+			s, _ := replaceInvalid(b)
+			return s, "value is not UTF-8; invalid bytes replaced"
 		}
-		if name == "" || strings.EqualFold(name, "us-ascii") || strings.EqualFold(name, "ascii") {
+		if name == "" || n == "us-ascii" || n == "ascii" {
 			return string(out), "value is not ASCII or UTF-8; read as windows-1252"
 		}
 		return string(out), fmt.Sprintf("value is not valid %s; read as windows-1252", name)
@@ -64,7 +77,47 @@ func DecodeCharset(b []byte, name string) (s string, warn string) {
 	if err != nil {
 		return strings.ToValidUTF8(string(b), "\uFFFD"), fmt.Sprintf("value is not valid %s; invalid bytes replaced", name)
 	}
+	if !utf8.Valid(out) {
+		s, _ := replaceInvalid(out)
+		return s, fmt.Sprintf("value is not valid %s; invalid bytes replaced", name)
+	}
 	return string(out), ""
+}
+
+// mostlyUTF8 reports whether b has at least one well-formed multi-byte
+// UTF-8 sequence and no more invalid bytes than such sequences.
+func mostlyUTF8(b []byte) bool {
+	multi, bad := 0, 0
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		switch {
+		case r == utf8.RuneError && size == 1:
+			bad++
+		case size > 1:
+			multi++
+		}
+		b = b[size:]
+	}
+	return multi > 0 && multi >= bad
+}
+
+// replaceInvalid replaces each byte that is not part of a well-formed
+// UTF-8 sequence by one U+FFFD, and counts them.
+func replaceInvalid(b []byte) (string, int) {
+	var sb strings.Builder
+	sb.Grow(len(b) + 8)
+	bad := 0
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			sb.WriteString("\uFFFD")
+			bad++
+		} else {
+			sb.Write(b[:size])
+		}
+		b = b[size:]
+	}
+	return sb.String(), bad
 }
 
 // Unescape undoes the backslash escapes of vCard/iCalendar text leniently:
