@@ -55,17 +55,20 @@ func tinyCards(n int) []byte {
 	return bytes.Repeat([]byte("BEGIN:VCARD\r\nVERSION:2.1\r\nN:Doe;J\r\nEND:VCARD\r\n"), n)
 }
 
+// tinyN is the number of cards BenchmarkTinyCards converts.
+const tinyN = 200000
+
 // BenchmarkTinyCards converts 200,000 tiny cards (9.4 MB) and reports the
 // peak live heap above the input: the figure docs/BENCHMARKS.md records.
 func BenchmarkTinyCards(b *testing.B) {
-	raw := tinyCards(200000)
+	raw := tinyCards(tinyN)
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	var peak uint64
 	for i := 0; i < b.N; i++ {
 		p := peakHeap(func() {
 			res, err := Convert(raw, testOpt)
-			if err != nil || len(res.Records) != 200000 {
+			if err != nil || len(res.Records) != tinyN {
 				b.Fatalf("%v, %d records", err, len(res.Records))
 			}
 			runtime.KeepAlive(res)

@@ -223,20 +223,28 @@ func (n *nest) card(c *versit.Component, parentUID string, depth int) (formats.R
 	for _, p := range agents {
 		b.agent(n, p, uid, depth)
 	}
+	plain, first := 0, 0
 	for _, ch := range c.Children {
 		if ch.Name != "VCARD" {
 			b.warn("a %s component inside the card (line %d) not converted; it stays in the raw file", ch.Name, ch.Line)
 			continue
 		}
-		if !ch.Agent {
-			b.warn("a card nested inside this one (line %d) is converted as a contact of its own", ch.Line)
-		}
-		if cuid, ok := n.embedded(ch, uid, depth, ch.Raw); ok && ch.Agent {
+		cuid, ok := n.embedded(ch, uid, depth, ch.Raw)
+		switch {
+		case ok && ch.Agent:
 			b.link(cuid)
+		case ok:
+			if plain == 0 {
+				first = ch.Line
+			}
+			plain++
 		}
 	}
+	if plain > 0 {
+		b.warn("%d card(s) nested inside this one without AGENT (from line %d) converted as contacts of their own", plain, first)
+	}
 	if n.skipped > 0 && depth == 0 {
-		b.warn("%d embedded cards not converted (more than %d, or nested deeper than %d); they stay in the raw file", n.skipped, MaxNestedCards, MaxNestDepth)
+		b.warns = append([]string{fmt.Sprintf("%d embedded card(s), with any cards inside them, not converted (more than %d, or nested deeper than %d); they stay in the raw file", n.skipped, MaxNestedCards, MaxNestDepth)}, b.warns...)
 	}
 	ver, _ := version(n.opt)
 	return b.finish(uid, rev, n.opt, ver)
@@ -403,7 +411,7 @@ func (b *builder) params(p *versit.Prop) govcard.Params {
 }
 
 func (b *builder) addProp(p *versit.Prop, srcVersion string) {
-	if !validParam(p.Name) || (p.Group != "" && !validParam(p.Group)) {
+	if !validParam(p.Name) || (p.Group != "" && !validParam(p.Group)) || p.Name == "BEGIN" || p.Name == "END" {
 		fixed := strings.Map(func(r rune) rune {
 			if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
 				return r

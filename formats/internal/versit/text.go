@@ -43,7 +43,7 @@ func Charset(name string) (enc encoding.Encoding, known bool) {
 // (or US-ASCII) that is not valid has each invalid byte replaced by one
 // U+FFFD and the rest read as UTF-8. With no charset or an unknown one,
 // bytes that are mostly valid UTF-8 (at least as many well-formed
-// multi-byte characters as invalid bytes) are read the same way, anything
+// multi-byte characters as runs of invalid bytes) are read the same way, anything
 // else as windows-1252. warn is non-empty when a byte was replaced or a
 // guess was made.
 func DecodeCharset(b []byte, name string) (s string, warn string) {
@@ -85,20 +85,25 @@ func DecodeCharset(b []byte, name string) (s string, warn string) {
 }
 
 // mostlyUTF8 reports whether b has at least one well-formed multi-byte
-// UTF-8 sequence and no more invalid bytes than such sequences.
+// UTF-8 sequence and no more runs of invalid bytes than such sequences (a
+// truncated sequence is one run). Latin-1 text has no well-formed
+// multi-byte sequences unless by rare accident.
 func mostlyUTF8(b []byte) bool {
-	multi, bad := 0, 0
+	multi, runs := 0, 0
+	inRun := false
 	for len(b) > 0 {
 		r, size := utf8.DecodeRune(b)
+		bad := r == utf8.RuneError && size == 1
 		switch {
-		case r == utf8.RuneError && size == 1:
-			bad++
+		case bad && !inRun:
+			runs++
 		case size > 1:
 			multi++
 		}
+		inRun = bad
 		b = b[size:]
 	}
-	return multi > 0 && multi >= bad
+	return multi > 0 && multi >= runs
 }
 
 // replaceInvalid replaces each byte that is not part of a well-formed

@@ -595,6 +595,10 @@ func (r *Reader) Next() (*Component, error) {
 					r.skipDepth++
 				case "END":
 					r.skipDepth--
+				default:
+					if r.nested[ll.start] {
+						r.skipDepth++ // AGENT:BEGIN:VCARD
+					}
 				}
 			}
 			if r.skipDepth == 0 && len(r.stack) > 0 {
@@ -802,7 +806,14 @@ func parseProp(head, val []byte, line int) (*Prop, []string) {
 			warns = append(warns, fmt.Sprintf("line %d: %s: malformed quoted-printable kept literally", line, p.Name))
 		}
 	case "BASE64":
-		p.Value = string(stripSpace(val))
+		v := string(stripSpace(val))
+		if !utf8.ValidString(v) || countControls(v, false) > 0 {
+			// Not base64 at all: keep what can be written.
+			v, _ = replaceInvalid([]byte(v))
+			v = dropControls(v, false)
+			warns = append(warns, fmt.Sprintf("line %d: %s: base64 value holds bytes that are not base64; invalid bytes replaced", line, p.Name))
+		}
+		p.Value = v
 		return p, warns
 	default:
 		b = val
@@ -823,7 +834,7 @@ func parseProp(head, val []byte, line int) (*Prop, []string) {
 // repairParam makes a parameter's name and values valid UTF-8 without
 // control characters (RFC 6350 param-value, RFC 5545 paramtext): invalid
 // bytes are decoded as values with no CHARSET are, control characters
-// other than tab are removed, a tab becomes a space. It says what it did,
+// other than tab (white space, allowed) are removed. It says what it did,
 // or "" when nothing needed repair.
 func repairParam(pa *Param) string {
 	var did []string
@@ -865,8 +876,6 @@ func countControls(s string, lineBreaks bool) int {
 func dropControls(s string, lineBreaks bool) string {
 	return strings.Map(func(r rune) rune {
 		switch {
-		case r == '\t' && !lineBreaks:
-			return ' '
 		case r == '\t', lineBreaks && (r == '\r' || r == '\n'):
 			return r
 		case r < 0x20 || r == 0x7f:
