@@ -351,7 +351,10 @@ func NewReader(raw []byte) *Reader {
 // and the card around it end; when the outer card never ends, the inner
 // BEGIN stands for the outer card's missing END (a phone that forgot it).
 func nestedCards(raw []byte) map[int]bool {
-	type open struct{ off, parent int }
+	type open struct {
+		off, parent int
+		hasChild    bool
+	}
 	var (
 		stack  []open
 		nested map[int]int // child offset → parent offset
@@ -369,17 +372,25 @@ func nestedCards(raw []byte) map[int]bool {
 			parent := -1
 			if len(stack) > 0 {
 				parent = stack[len(stack)-1].off
+				stack[len(stack)-1].hasChild = true
 			}
-			stack = append(stack, open{off, parent})
+			stack = append(stack, open{off: off, parent: parent})
 		case len(line) > 0 && (line[0] == 'E' || line[0] == 'e' || line[0] == ' ') && endsCard(line):
 			if len(stack) > 0 {
 				o := stack[len(stack)-1]
 				stack = stack[:len(stack)-1]
-				if ended == nil {
-					ended, nested = map[int]bool{}, map[int]int{}
+				// Only cards that hold cards are remembered: a file
+				// of a million flat cards makes no map.
+				if o.hasChild {
+					if ended == nil {
+						ended = map[int]bool{}
+					}
+					ended[o.off] = true
 				}
-				ended[o.off] = true
 				if o.parent >= 0 {
+					if nested == nil {
+						nested = map[int]int{}
+					}
 					nested[o.off] = o.parent
 				}
 			}
