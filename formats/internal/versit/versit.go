@@ -24,9 +24,12 @@ import (
 
 // Limits on hostile input.
 const (
-	// MaxLine bounds one logical (unfolded) line.
+	// MaxLine bounds one logical (unfolded) line, name and parameters
+	// included, line ending not: 32 MiB, as docs/FORMATS.md says. A longer
+	// line — joined or a single physical one — sets its component's Err.
 	MaxLine = 32 << 20
-	// MaxDepth bounds component nesting.
+	// MaxDepth bounds component nesting; deeper components are skipped
+	// with a warning on the component around them.
 	MaxDepth = 16
 )
 
