@@ -49,7 +49,7 @@ func TestOneBadByte(t *testing.T) {
 // Issue 16 item 10: parameters come out valid UTF-8 without control
 // characters, whatever the input held.
 func TestParameterRepair(t *testing.T) {
-	in := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:x\r\nTEL;TYPE=CE\xe9LL;X-NOTE=a\x01b\x7fc\td:123\r\nEMAIL;X-ORIGIN=\xc3\xa9t\xe9\x00:a@b.c\r\nNOTE:ok\x00\x1b[2J\r\nEND:VCARD\r\n"
+	in := "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:x\r\nTEL;TYPE=CE\xe9LL;X-NOTE=a\x01b\x7fc\td:123\r\nEMAIL;X-ORIGIN=\xc3\xa9t\xe9\x00:a@b.c\r\nNOTE:ok\x00\x1b[2J\r\nX-B\x1b]0;T\a\xe9D:v\x00\r\nEND:VCARD\r\n"
 	for _, ver := range []string{"3.0", "4.0"} {
 		out, warns := convertOne(t, in, ver)
 		if !utf8.ValidString(out) {
@@ -63,6 +63,11 @@ func TestParameterRepair(t *testing.T) {
 		for _, want := range []string{"CEéLL", "X-NOTE=abc\td", "X-ORIGIN=ét\uFFFD", "NOTE:ok[2J"} {
 			if !strings.Contains(strings.ToUpper(out), strings.ToUpper(want)) {
 				t.Errorf("%s: %q missing in\n%s", ver, want, out)
+			}
+		}
+		for _, w := range warns {
+			if !utf8.ValidString(w) || strings.ContainsAny(w, "\x00\x01\x07\x1b\x7f") {
+				t.Errorf("%s: warning carries raw bytes: %q", ver, w)
 			}
 		}
 		if len(warns) < 3 {

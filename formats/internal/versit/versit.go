@@ -774,6 +774,14 @@ func parseProp(head, val []byte, line int) (*Prop, []string) {
 		p.Group, name = g, n
 	}
 	p.Name = strings.ToUpper(name)
+	if !utf8.ValidString(p.Name) || countControls(p.Name, false) > 0 || !utf8.ValidString(p.Group) || countControls(p.Group, false) > 0 {
+		// Warnings name the property: no raw bytes or escape sequences
+		// in them (the converters rewrite such a name as X-…).
+		n, _ := DecodeCharset([]byte(p.Name), "")
+		g, _ := DecodeCharset([]byte(p.Group), "")
+		p.Name, p.Group = dropControls(n, false), dropControls(g, false)
+		warns = append(warns, fmt.Sprintf("line %d: property name %q repaired", line, name))
+	}
 	if p.Name == "" {
 		return nil, []string{fmt.Sprintf("line %d: empty property name, dropped", line)}
 	}
