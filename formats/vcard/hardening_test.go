@@ -207,3 +207,26 @@ func TestWarningsBounded(t *testing.T) {
 		t.Errorf("%d record warnings; object warnings %q", total, res.Warnings)
 	}
 }
+
+// A 3.0 AGENT holding an escaped card is one line, not a BEGIN: the card
+// pairing must not count it, or a card nested after it is taken for a
+// missing END and the parent loses its TEL.
+func TestEscapedAgentThenNested(t *testing.T) {
+	in := "BEGIN:VCARD\r\nVERSION:2.1\r\nN:parent\r\n" +
+		"BEGIN:VCARD\r\nVERSION:2.1\r\nN:nest1\r\nEND:VCARD\r\n" +
+		"AGENT:BEGIN:VCARD\\nFN:s\\nEND:VCARD\\n\r\nTEL:1\r\nEND:VCARD\r\n"
+	res, err := Convert([]byte(in), testOpt)
+	if err != nil || len(res.Records) != 3 {
+		t.Fatalf("%v, %d records", err, len(res.Records))
+	}
+	names := []string{}
+	for _, r := range res.Records {
+		names = append(names, r.Name)
+	}
+	if strings.Join(names, ",") != "parent,s,nest1" {
+		t.Errorf("records %v", names)
+	}
+	if !strings.Contains(string(res.Records[0].Data), "TEL:1\r\n") {
+		t.Errorf("parent lost its TEL:\n%s", res.Records[0].Data)
+	}
+}

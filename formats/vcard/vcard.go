@@ -232,7 +232,7 @@ func (n *nest) card(c *versit.Component, parentUID string, depth int) (formats.R
 		cuid, ok := n.embedded(ch, uid, depth, ch.Raw)
 		switch {
 		case ok && ch.Agent:
-			b.link(cuid)
+			b.link(cuid, "")
 		case ok:
 			if plain == 0 {
 				first = ch.Line
@@ -284,33 +284,34 @@ func (b *builder) agent(n *nest, p *versit.Prop, parentUID string, depth int) {
 		comps, _, err := versit.Parse([]byte(text))
 		if err == nil && len(comps) > 0 && comps[0].Name == "VCARD" {
 			if uid, ok := n.embedded(comps[0], parentUID, depth, []byte(text)); ok {
-				b.link(uid)
+				b.link(uid, p.Group)
 			}
 			return
 		}
 	}
 	vt, _ := p.Param("VALUE")
 	if strings.EqualFold(vt, "uri") || strings.EqualFold(vt, "url") {
-		b.link(strings.TrimSpace(strings.ReplaceAll(text, "\n", " ")))
+		b.link(strings.TrimSpace(strings.ReplaceAll(text, "\n", " ")), p.Group)
 		return
 	}
 	if b.v4 {
-		b.add("RELATED", &govcard.Field{Value: versit.Escape(text), Params: govcard.Params{"TYPE": {"agent"}, "VALUE": {"text"}}})
+		b.add("RELATED", &govcard.Field{Group: p.Group, Value: versit.Escape(text), Params: govcard.Params{"TYPE": {"agent"}, "VALUE": {"text"}}})
 	} else {
-		b.add("AGENT", &govcard.Field{Value: versit.Escape(text), Params: govcard.Params{"VALUE": {"text"}}})
+		b.add("AGENT", &govcard.Field{Group: p.Group, Value: versit.Escape(text), Params: govcard.Params{"VALUE": {"text"}}})
 	}
 }
 
-// link points the card at its agent by URI (a UID becomes urn:uuid:).
-func (b *builder) link(uri string) {
+// link points the card at its agent by URI (a UID becomes urn:uuid:),
+// in the source property's group.
+func (b *builder) link(uri, group string) {
 	if !strings.Contains(uri, ":") {
 		uri = "urn:uuid:" + uri
 	}
 	uri = versit.OneLine(uri)
 	if b.v4 {
-		b.add("RELATED", &govcard.Field{Value: uri, Params: govcard.Params{"TYPE": {"agent"}}})
+		b.add("RELATED", &govcard.Field{Group: group, Value: uri, Params: govcard.Params{"TYPE": {"agent"}}})
 	} else {
-		b.add("AGENT", &govcard.Field{Value: uri, Params: govcard.Params{"VALUE": {"uri"}}})
+		b.add("AGENT", &govcard.Field{Group: group, Value: uri, Params: govcard.Params{"VALUE": {"uri"}}})
 	}
 }
 

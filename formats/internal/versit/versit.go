@@ -301,8 +301,10 @@ func beginsCard(b []byte) bool {
 		h, v, _ := header(b)
 		return strings.EqualFold(strings.TrimSpace(string(h)), "BEGIN") && compName(v) == "VCARD"
 	}
+	// Only the value BEGIN:VCARD itself: "AGENT:BEGIN:VCARD\nFN:…" is
+	// the 3.0 form, one escaped value on one line.
 	h, v, ok := header(b)
-	return ok && nameOf(h) == "AGENT" && isBeginEnd(bytes.TrimSpace(v)) && beginsCard(v)
+	return ok && nameOf(h) == "AGENT" && bytes.EqualFold(bytes.TrimSpace(v), []byte("BEGIN:VCARD"))
 }
 
 func endsCard(b []byte) bool {
