@@ -33,6 +33,7 @@ func TestOneBadByte(t *testing.T) {
 		"undeclared mostly UTF-8": {"ORG;ENCODING=QUOTED-PRINTABLE:=C5=BD=C3=A1k=FF", "ORG:Žák\uFFFD"},
 		"truncated sequence":      {"ORG;CHARSET=UTF-8:a\xE2\x82b", "ORG:a\uFFFD\uFFFDb"},
 		"undeclared Latin-1":      {"ORG:M\xfcller", "ORG:Müller"},
+		"Latin-1 declared UTF-8":  {"ORG;CHARSET=UTF-8:M\xfcller G\xe9rard", "ORG:Müller Gérard"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out, warns := convertOne(t, "BEGIN:VCARD\r\nVERSION:2.1\r\nN:x\r\n"+c.in+"\r\nEND:VCARD\r\n", "3.0")
