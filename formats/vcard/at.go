@@ -78,7 +78,7 @@ func ConvertAT(raw []byte, charset, memory string, opt formats.Options) (formats
 		}
 		b.card.Add(PropATIndex, &govcard.Field{Value: memory + ":" + slot, Params: govcard.Params{}})
 		uid := versit.UUID(opt.UIDSeed, memory, slot)
-		rec, err := b.finish(i, uid, "", opt, ver)
+		rec, err := b.finish(uid, "", opt, ver)
 		if err != nil {
 			res.Failures = append(res.Failures, formats.Failure{Index: i, Raw: e.raw, Err: err})
 			continue

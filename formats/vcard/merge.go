@@ -52,9 +52,12 @@ func Merge(opt formats.Options, sets ...[]formats.Record) ([]formats.Record, err
 			if err != nil || len(comps) != 1 || comps[0].Name != "VCARD" {
 				return nil, fmt.Errorf("vcard: merge: record %s is not one vCard", r.UID)
 			}
-			b, uid, rev, err := build(comps[0], len(items), opt)
+			b, uid, rev, agents, err := build(comps[0], len(items), opt)
 			if err != nil {
 				return nil, fmt.Errorf("vcard: merge: record %s: %w", r.UID, err)
+			}
+			for _, p := range agents {
+				b.addProp(p, "3.0") // our own AGENT;VALUE=uri or VALUE=text, kept as written
 			}
 			b.warns = append([]string(nil), r.Warnings...)
 			it := &item{rec: r, b: b, uid: uid, from: map[int]bool{si: true}}
@@ -89,7 +92,7 @@ func Merge(opt formats.Options, sets ...[]formats.Record) ([]formats.Record, err
 		}
 	}
 	out := make([]formats.Record, 0, len(items))
-	for i, it := range items {
+	for _, it := range items {
 		if it.b == nil || it.merged == 0 {
 			out = append(out, it.rec)
 			continue
@@ -99,7 +102,7 @@ func Merge(opt formats.Options, sets ...[]formats.Record) ([]formats.Record, err
 		if !it.rev.IsZero() {
 			rev = it.rev.UTC().Format("20060102T150405Z")
 		}
-		rec, err := it.b.finish(i, it.uid, rev, opt, ver)
+		rec, err := it.b.finish(it.uid, rev, opt, ver)
 		if err != nil {
 			return nil, err
 		}

@@ -14,6 +14,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,39 +41,98 @@ const (
 // ErrNoVCard is returned when the input holds no vCard at all.
 var ErrNoVCard = errors.New("vcard: no vCard in input")
 
+// Bounds on what one input may make.
+const (
+	// MaxNestedCards bounds the cards converted out of one card (AGENTs
+	// and embedded cards, at any depth); more stay in the raw file.
+	MaxNestedCards = 16
+	// MaxNestDepth bounds how deep embedded cards are converted.
+	MaxNestDepth = 3
+	// MaxWarnings bounds the warnings kept on one record and on the
+	// object; the rest are counted in a last "and N more" warning.
+	MaxWarnings = 10
+	// MaxTotalWarnings bounds the record warnings of one object; later
+	// records' warnings are only counted, in an object warning.
+	MaxTotalWarnings = 1000
+)
+
 // Convert reads every vCard in raw (2.1, 3.0 or 4.0; one or many) and
 // writes each as one normalized vCard. A card that cannot be read becomes a
 // Failure and the others go on; the error is for input that holds no vCard
-// at all.
+// at all. Cards are read and converted one at a time, so memory beyond the
+// input and the output stays that of one card.
 func Convert(raw []byte, opt formats.Options) (formats.Result, error) {
 	var res formats.Result
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return res, fmt.Errorf("%w: empty", ErrNoVCard)
 	}
-	comps, warns, err := versit.Parse(raw)
-	res.Warnings = append(res.Warnings, warns...)
-	if err != nil {
-		return res, fmt.Errorf("%w: %v", ErrNoVCard, err)
+	if _, err := version(opt); err != nil {
+		return res, err
 	}
+	r := versit.NewReader(raw)
 	idx := 0
-	for _, c := range comps {
+	for {
+		c, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			res.Warnings = append(res.Warnings, r.Warnings()...)
+			return res, fmt.Errorf("%w: %v", ErrNoVCard, err)
+		}
 		if c.Name != "VCARD" {
 			res.Warnings = append(res.Warnings, fmt.Sprintf("skipped a %s component", c.Name))
 			continue
 		}
 		i := idx
 		idx++
-		rec, err := convertCard(c, i, opt)
+		recs, fails, err := convertCard(c, i, opt)
 		if err != nil {
 			res.Failures = append(res.Failures, formats.Failure{Index: i, Raw: c.Raw, Err: err})
 			continue
 		}
-		res.Records = append(res.Records, rec)
+		res.Records = append(res.Records, recs...)
+		res.Failures = append(res.Failures, fails...)
 	}
+	res.Warnings = append(res.Warnings, r.Warnings()...)
+	boundWarnings(&res)
 	if idx == 0 {
 		return res, ErrNoVCard
 	}
 	return res, nil
+}
+
+// boundWarnings keeps at most MaxWarnings warnings per record and on the
+// object, and at most MaxTotalWarnings over all records; what is cut is
+// counted in a last warning, so a hostile file cannot multiply them.
+func boundWarnings(res *formats.Result) {
+	total, hidden, hiddenRecs := 0, 0, 0
+	for i := range res.Records {
+		r := &res.Records[i]
+		if len(r.Warnings) == 0 {
+			continue
+		}
+		if total >= MaxTotalWarnings {
+			hidden += len(r.Warnings)
+			hiddenRecs++
+			r.Warnings = nil
+			continue
+		}
+		r.Warnings = capWarnings(r.Warnings, MaxWarnings)
+		total += len(r.Warnings)
+	}
+	res.Warnings = capWarnings(res.Warnings, MaxWarnings)
+	if hidden > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("%d more warnings on %d later contacts not listed", hidden, hiddenRecs))
+	}
+}
+
+func capWarnings(ws []string, n int) []string {
+	if len(ws) <= n {
+		return ws
+	}
+	out := append(ws[:n:n], fmt.Sprintf("and %d more warnings", len(ws)-n))
+	return out
 }
 
 // version returns the output version.
@@ -123,23 +183,147 @@ var kinds = map[string]int{
 // structured component counts.
 var components = map[string]int{"N": 5, "ADR": 7}
 
-func convertCard(c *versit.Component, index int, opt formats.Options) (formats.Record, error) {
-	b, uid, rev, err := build(c, index, opt)
+// convertCard converts one card and the cards embedded in it (2.1
+// AGENTs, 3.0 AGENTs holding a card, cards nested without AGENT): the card
+// first, then the embedded ones. An embedded card that fails is a Failure
+// of its own; the error is for the card itself.
+func convertCard(c *versit.Component, index int, opt formats.Options) ([]formats.Record, []formats.Failure, error) {
+	n := &nest{index: index, opt: opt}
+	rec, err := n.card(c, "", 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return append([]formats.Record{rec}, n.recs...), n.fails, nil
+}
+
+// nest converts one top-level card with its embedded cards, within the
+// bounds MaxNestedCards and MaxNestDepth.
+type nest struct {
+	index   int
+	opt     formats.Options
+	count   int // embedded cards converted so far
+	skipped int // embedded cards left in the raw file
+	recs    []formats.Record
+	fails   []formats.Failure
+}
+
+// card converts c; parentUID is "" for the top-level card.
+func (n *nest) card(c *versit.Component, parentUID string, depth int) (formats.Record, error) {
+	b, uid, rev, agents, err := build(c, n.index, n.opt)
 	if err != nil {
 		return formats.Record{}, err
 	}
-	ver, _ := version(opt)
-	return b.finish(index, uid, rev, opt, ver)
+	if uid == "" {
+		if parentUID == "" {
+			uid = versit.UUID(n.opt.UIDSeed, strconv.Itoa(n.index))
+		} else {
+			uid = versit.UUID(parentUID, "embedded", strconv.Itoa(n.count))
+		}
+	}
+	for _, p := range agents {
+		b.agent(n, p, uid, depth)
+	}
+	plain, first := 0, 0
+	for _, ch := range c.Children {
+		if ch.Name != "VCARD" {
+			b.warn("a %s component inside the card (line %d) not converted; it stays in the raw file", ch.Name, ch.Line)
+			continue
+		}
+		cuid, ok := n.embedded(ch, uid, depth, ch.Raw)
+		switch {
+		case ok && ch.Agent:
+			b.link(cuid, "")
+		case ok:
+			if plain == 0 {
+				first = ch.Line
+			}
+			plain++
+		}
+	}
+	if plain > 0 {
+		b.warn("%d card(s) nested inside this one without AGENT (from line %d) converted as contacts of their own", plain, first)
+	}
+	if n.skipped > 0 && depth == 0 {
+		b.warns = append([]string{fmt.Sprintf("%d embedded card(s), with any cards inside them, not converted (more than %d, or nested deeper than %d); they stay in the raw file", n.skipped, MaxNestedCards, MaxNestDepth)}, b.warns...)
+	}
+	ver, _ := version(n.opt)
+	return b.finish(uid, rev, n.opt, ver)
 }
 
-// build reads a source card into a builder, returning its UID and REV.
-func build(c *versit.Component, index int, opt formats.Options) (b *builder, uid, rev string, err error) {
+// embedded converts a card found inside another, if the bounds allow, and
+// returns its UID.
+func (n *nest) embedded(c *versit.Component, parentUID string, depth int, raw []byte) (string, bool) {
+	if depth+1 > MaxNestDepth || n.count >= MaxNestedCards {
+		n.skipped++
+		return "", false
+	}
+	n.count++
+	// The embedded card goes before the cards embedded in it.
+	pos := len(n.recs)
+	n.recs = append(n.recs, formats.Record{})
+	rec, err := n.card(c, parentUID, depth+1)
+	if err != nil {
+		n.recs = n.recs[:pos]
+		n.fails = append(n.fails, formats.Failure{Index: n.index, Raw: raw, Err: fmt.Errorf("embedded card at line %d: %w", c.Line, err)})
+		return "", false
+	}
+	n.recs[pos] = rec
+	return rec.UID, true
+}
+
+// agent carries an AGENT property: a card in its value (vCard 3.0) becomes
+// a contact of its own, linked; a text or URI value is kept — in 3.0 as
+// AGENT;VALUE=text or AGENT;VALUE=uri, in 4.0 as RELATED;TYPE=agent.
+func (b *builder) agent(n *nest, p *versit.Prop, parentUID string, depth int) {
+	v := strings.TrimSpace(versit.NormalizeNewlines(p.Value))
+	if v == "" {
+		return
+	}
+	text := versit.Unescape(v)
+	if len(text) >= 11 && strings.EqualFold(text[:11], "BEGIN:VCARD") {
+		comps, _, err := versit.Parse([]byte(text))
+		if err == nil && len(comps) > 0 && comps[0].Name == "VCARD" {
+			if uid, ok := n.embedded(comps[0], parentUID, depth, []byte(text)); ok {
+				b.link(uid, p.Group)
+			}
+			return
+		}
+	}
+	vt, _ := p.Param("VALUE")
+	if strings.EqualFold(vt, "uri") || strings.EqualFold(vt, "url") {
+		b.link(strings.TrimSpace(strings.ReplaceAll(text, "\n", " ")), p.Group)
+		return
+	}
+	if b.v4 {
+		b.add("RELATED", &govcard.Field{Group: p.Group, Value: versit.Escape(text), Params: govcard.Params{"TYPE": {"agent"}, "VALUE": {"text"}}})
+	} else {
+		b.add("AGENT", &govcard.Field{Group: p.Group, Value: versit.Escape(text), Params: govcard.Params{"VALUE": {"text"}}})
+	}
+}
+
+// link points the card at its agent by URI (a UID becomes urn:uuid:),
+// in the source property's group.
+func (b *builder) link(uri, group string) {
+	if !strings.Contains(uri, ":") {
+		uri = "urn:uuid:" + uri
+	}
+	uri = versit.OneLine(uri)
+	if b.v4 {
+		b.add("RELATED", &govcard.Field{Group: group, Value: uri, Params: govcard.Params{"TYPE": {"agent"}}})
+	} else {
+		b.add("AGENT", &govcard.Field{Group: group, Value: uri, Params: govcard.Params{"VALUE": {"uri"}}})
+	}
+}
+
+// build reads a source card into a builder, returning its UID, REV and
+// AGENT properties.
+func build(c *versit.Component, index int, opt formats.Options) (b *builder, uid, rev string, agents []*versit.Prop, err error) {
 	if c.Err != nil {
-		return nil, "", "", fmt.Errorf("vcard: card %d: %w", index, c.Err)
+		return nil, "", "", nil, fmt.Errorf("vcard: card %d: %w", index, c.Err)
 	}
 	ver, err := version(opt)
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", "", nil, err
 	}
 	b = &builder{v4: ver == "4.0", card: govcard.Card{}}
 	b.warns = append(b.warns, c.Warnings...)
@@ -166,16 +350,17 @@ func build(c *versit.Component, index int, opt formats.Options) (b *builder, uid
 			}
 			continue
 		case "AGENT":
-			b.warn("AGENT (an embedded contact) not converted; it stays in the raw file")
+			content++
+			agents = append(agents, p)
 			continue
 		}
 		content++
 		b.addProp(p, srcVersion)
 	}
-	if content == 0 {
-		return nil, "", "", fmt.Errorf("vcard: card %d has no properties", index)
+	if content == 0 && len(c.Children) == 0 {
+		return nil, "", "", nil, fmt.Errorf("vcard: card %d has no properties", index)
 	}
-	return b, uid, rev, nil
+	return b, uid, rev, agents, nil
 }
 
 // params converts source parameters.
@@ -227,7 +412,7 @@ func (b *builder) params(p *versit.Prop) govcard.Params {
 }
 
 func (b *builder) addProp(p *versit.Prop, srcVersion string) {
-	if !validParam(p.Name) || (p.Group != "" && !validParam(p.Group)) {
+	if !validParam(p.Name) || (p.Group != "" && !validParam(p.Group)) || p.Name == "BEGIN" || p.Name == "END" {
 		fixed := strings.Map(func(r rune) rune {
 			if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
 				return r
@@ -245,6 +430,9 @@ func (b *builder) addProp(p *versit.Prop, srcVersion string) {
 	kind, known := kinds[p.Name]
 	if !known {
 		kind = kUnknown
+	}
+	if vt, ok := p.Param("VALUE"); ok && strings.EqualFold(vt, "text") && kind == kVerbatim {
+		kind = kText // RELATED;VALUE=text, say
 	}
 	f := &govcard.Field{Group: p.Group, Params: b.params(p)}
 	val := versit.NormalizeNewlines(p.Value)
@@ -380,7 +568,7 @@ func (b *builder) binary(p *versit.Prop, f *govcard.Field) bool {
 }
 
 // finish adds FN, N, UID, REV, PRODID and encodes the card.
-func (b *builder) finish(index int, uid, rev string, opt formats.Options, ver string) (formats.Record, error) {
+func (b *builder) finish(uid, rev string, opt formats.Options, ver string) (formats.Record, error) {
 	c := b.card
 	// N: one, always.
 	if ns := c[govcard.FieldName]; len(ns) > 1 {
@@ -408,10 +596,6 @@ func (b *builder) finish(index int, uid, rev string, opt formats.Options, ver st
 	}
 	if c.Get(govcard.FieldName) == nil {
 		c.Add(govcard.FieldName, &govcard.Field{Value: versit.Escape(fn) + ";;;;", Params: govcard.Params{}})
-	}
-	// UID.
-	if uid == "" {
-		uid = versit.UUID(opt.UIDSeed, strconv.Itoa(index))
 	}
 	c[govcard.FieldUID] = []*govcard.Field{{Value: uid, Params: govcard.Params{}}}
 	// REV.

@@ -69,6 +69,16 @@ func FuzzConvert(f *testing.F) {
 		b, _ := os.ReadFile(p)
 		f.Add(b)
 	}
+	// The issue-16 classes in notes: a bad byte in a UTF-8 QP body, a body
+	// continued on colon-less lines, bad parameter bytes, deep nesting.
+	for _, s := range []string{
+		"BEGIN:VNOTE\r\nVERSION:1.1\r\nBODY;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:=C3=91=C3=91=80\r\nEND:VNOTE\r\n",
+		"BEGIN:VNOTE\r\nVERSION:1.1\r\nBODY:line one\\\r\nline two\r\nDCREATED:20240101T000000Z\r\nEND:VNOTE\r\n",
+		"BEGIN:VNOTE\nBODY;X-A=\x01\xff:x\nEND:VNOTE\n",
+		"BEGIN:VNOTE\nBODY:x\n" + strings.Repeat("BEGIN:X\n", 40) + strings.Repeat("END:X\n", 40) + "END:VNOTE\n",
+	} {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		res, err := Convert(raw, testOpt)
 		if err != nil {
@@ -81,4 +91,21 @@ func FuzzConvert(f *testing.F) {
 			}
 		}
 	})
+}
+
+// Issue 16 items 1 and 2 in notes: a bad byte in a UTF-8 body becomes one
+// U+FFFD, and a body continued on a colon-less line keeps its lines.
+func TestBodyRepairs(t *testing.T) {
+	for name, c := range map[string]struct{ in, want string }{
+		"bad byte":     {"BODY;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:" + strings.Repeat("=C3=91", 3) + "=80", "ÑÑÑ\uFFFD\n"},
+		"continuation": {"BODY:line one\\\r\nline two", "line one\nline two\n"},
+	} {
+		res, err := Convert([]byte("BEGIN:VNOTE\r\nVERSION:1.1\r\n"+c.in+"\r\nDCREATED:20240101T000000Z\r\nEND:VNOTE\r\n"), testOpt)
+		if err != nil || len(res.Records) != 1 {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := string(res.Records[0].Data); got != c.want {
+			t.Errorf("%s: %q, want %q", name, got, c.want)
+		}
+	}
 }

@@ -39,9 +39,16 @@ func Charset(name string) (enc encoding.Encoding, known bool) {
 	return nil, false
 }
 
-// DecodeCharset turns b in the named charset into UTF-8. With no charset,
-// UTF-8 is assumed when b is valid UTF-8, else windows-1252. warn is
-// non-empty when a guess was made.
+// DecodeCharset turns b in the named charset into UTF-8. Declared UTF-8
+// that is not valid has each invalid byte replaced by one U+FFFD and the
+// rest read as UTF-8 — unless it holds no well-formed multi-byte character
+// at all and every byte above ASCII is a Latin-1 letter: then the
+// declaration is wrong (a phone writing "M\xfcller" under CHARSET=UTF-8)
+// and it is read as windows-1252. With no charset, US-ASCII
+// or an unknown one, bytes that are mostly valid UTF-8 (at least as many
+// well-formed multi-byte characters as runs of invalid bytes) are read as
+// UTF-8 with per-byte U+FFFD, anything else as windows-1252. warn is
+// non-empty when a byte was replaced or a guess was made.
 func DecodeCharset(b []byte, name string) (s string, warn string) {
 	enc, known := Charset(name)
 	if enc == nil {
@@ -51,12 +58,25 @@ func DecodeCharset(b []byte, name string) (s string, warn string) {
 			}
 			return string(b), ""
 		}
+		n := strings.ToLower(strings.Trim(strings.TrimSpace(name), `"`))
+		declared := n == "utf-8" || n == "utf8"
+		if multi, runs := utf8Shape(b); declared && !(multi == 0 && latin1Letters(b)) || multi > 0 && multi >= runs {
+			s, bad := replaceInvalid(b)
+			if declared {
+				return s, fmt.Sprintf("%d byte(s) not valid UTF-8 replaced by U+FFFD", bad)
+			}
+			return s, fmt.Sprintf("value is UTF-8 but for %d byte(s), replaced by U+FFFD", bad)
+		}
 		out, err := charmap.Windows1252.NewDecoder().Bytes(b)
 		if err != nil {
-			return strings.ToValidUTF8(string(b), "\uFFFD"), "value is not UTF-8; invalid bytes replaced"
+			s, _ := replaceInvalid(b)
+			return s, "value is not UTF-8; invalid bytes replaced"
 		}
-		if name == "" || strings.EqualFold(name, "us-ascii") || strings.EqualFold(name, "ascii") {
+		if name == "" || n == "us-ascii" || n == "ascii" {
 			return string(out), "value is not ASCII or UTF-8; read as windows-1252"
+		}
+		if declared {
+			return string(out), "value declared UTF-8 holds no UTF-8 character and is not valid UTF-8; read as windows-1252"
 		}
 		return string(out), fmt.Sprintf("value is not valid %s; read as windows-1252", name)
 	}
@@ -64,7 +84,62 @@ func DecodeCharset(b []byte, name string) (s string, warn string) {
 	if err != nil {
 		return strings.ToValidUTF8(string(b), "\uFFFD"), fmt.Sprintf("value is not valid %s; invalid bytes replaced", name)
 	}
+	if !utf8.Valid(out) {
+		s, _ := replaceInvalid(out)
+		return s, fmt.Sprintf("value is not valid %s; invalid bytes replaced", name)
+	}
 	return string(out), ""
+}
+
+// utf8Shape counts the well-formed multi-byte UTF-8 sequences in b and the
+// runs of bytes that are not part of one (a truncated sequence is one run).
+// Latin-1 text has no well-formed multi-byte sequences unless by rare
+// accident.
+func utf8Shape(b []byte) (multi, runs int) {
+	inRun := false
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		bad := r == utf8.RuneError && size == 1
+		switch {
+		case bad && !inRun:
+			runs++
+		case size > 1:
+			multi++
+		}
+		inRun = bad
+		b = b[size:]
+	}
+	return multi, runs
+}
+
+// latin1Letters reports whether every byte of b above ASCII is a Latin-1
+// letter (À–ÿ but × and ÷): text a phone wrote in Latin-1.
+func latin1Letters(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 && (c < 0xC0 || c == 0xD7 || c == 0xF7) {
+			return false
+		}
+	}
+	return true
+}
+
+// replaceInvalid replaces each byte that is not part of a well-formed
+// UTF-8 sequence by one U+FFFD, and counts them.
+func replaceInvalid(b []byte) (string, int) {
+	var sb strings.Builder
+	sb.Grow(len(b) + 8)
+	bad := 0
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			sb.WriteString("\uFFFD")
+			bad++
+		} else {
+			sb.Write(b[:size])
+		}
+		b = b[size:]
+	}
+	return sb.String(), bad
 }
 
 // Unescape undoes the backslash escapes of vCard/iCalendar text leniently:

@@ -17,15 +17,19 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf8"
 )
 
 // Limits on hostile input.
 const (
-	// MaxLine bounds one logical (unfolded) line.
+	// MaxLine bounds one logical (unfolded) line, name and parameters
+	// included, line ending not: 32 MiB, as docs/FORMATS.md says. A longer
+	// line — joined or a single physical one — sets its component's Err.
 	MaxLine = 32 << 20
-	// MaxDepth bounds component nesting.
+	// MaxDepth bounds component nesting; deeper components are skipped
+	// with a warning on the component around them.
 	MaxDepth = 16
 )
 
@@ -108,6 +112,11 @@ type Component struct {
 	// Err is set when the component is broken beyond repair (never ended,
 	// a line too long); its Props are whatever was read.
 	Err error
+	// Line is the 1-based line of its BEGIN.
+	Line int
+	// Agent marks a vCard embedded as the value of its parent's AGENT
+	// (vCard 2.1: "AGENT:BEGIN:VCARD" or "AGENT:" ⏎ "BEGIN:VCARD").
+	Agent bool
 
 	start int // offset of the BEGIN line in the input
 }
@@ -137,25 +146,7 @@ type physLine struct {
 	text  []byte // without the line ending
 	start int    // offset of the line in the input
 	end   int    // offset just past its line ending
-}
-
-func splitLines(raw []byte) []physLine {
-	lines := make([]physLine, 0, bytes.Count(raw, []byte{'\n'})+1)
-	off := 0
-	for off < len(raw) {
-		i := bytes.IndexByte(raw[off:], '\n')
-		var l physLine
-		if i < 0 {
-			l = physLine{text: raw[off:], start: off, end: len(raw)}
-			off = len(raw)
-		} else {
-			l = physLine{text: raw[off : off+i], start: off, end: off + i + 1}
-			off += i + 1
-		}
-		l.text = bytes.TrimRight(l.text, "\r")
-		lines = append(lines, l)
-	}
-	return lines
+	no    int    // 1-based line number
 }
 
 // header splits "GROUP.NAME;PARAMS" from the value at the first colon
@@ -204,6 +195,18 @@ func encodingOf(head []byte) string {
 		}
 	}
 	return ""
+}
+
+// nameOf is the upper-case property name of a header, group removed.
+func nameOf(head []byte) string {
+	n := head
+	if i := bytes.IndexByte(n, ';'); i >= 0 {
+		n = n[:i]
+	}
+	if i := bytes.LastIndexByte(n, '.'); i >= 0 {
+		n = n[i+1:]
+	}
+	return strings.ToUpper(string(bytes.TrimSpace(n)))
 }
 
 // splitParams splits at semicolons outside double quotes.
@@ -256,9 +259,60 @@ func propStart(b []byte) bool {
 	return false
 }
 
+// brokenHeader reports whether a colon-less line looks like the start of
+// a property whose header was broken without folding: a name and a ';'
+// (Symbian's "ATTENDEE;ROLE=ATTENDEE;STATUS=NEEDS" ⏎ "ACTION;…:…").
+func brokenHeader(b []byte) bool {
+	if len(b) == 0 || !(b[0] >= 'A' && b[0] <= 'Z' || b[0] >= 'a' && b[0] <= 'z') {
+		return false
+	}
+	for _, c := range b {
+		switch {
+		case c == ';':
+			return true
+		case c >= 'A' && c <= 'Z', c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '.', c == '_':
+		default:
+			return false
+		}
+	}
+	return false
+}
+
+// endsEscaped reports whether b ends in a backslash that escapes nothing
+// on its own line (an odd run of trailing backslashes).
+func endsEscaped(b []byte) bool {
+	n := 0
+	for i := len(b) - 1; i >= 0 && b[i] == '\\'; i-- {
+		n++
+	}
+	return n%2 == 1
+}
+
 func isBeginEnd(b []byte) bool {
 	return len(b) >= 4 && (bytes.EqualFold(b[:4], []byte("END:")) ||
 		len(b) >= 6 && bytes.EqualFold(b[:6], []byte("BEGIN:")))
+}
+
+// beginsCard reports whether a physical line opens a vCard: BEGIN:VCARD,
+// or a 2.1 AGENT whose value starts an embedded card (AGENT:BEGIN:VCARD).
+func beginsCard(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	if isBeginEnd(b) {
+		h, v, _ := header(b)
+		return strings.EqualFold(strings.TrimSpace(string(h)), "BEGIN") && compName(v) == "VCARD"
+	}
+	// Only the value BEGIN:VCARD itself: "AGENT:BEGIN:VCARD\nFN:…" is
+	// the 3.0 form, one escaped value on one line.
+	h, v, ok := header(b)
+	return ok && nameOf(h) == "AGENT" && bytes.EqualFold(bytes.TrimSpace(v), []byte("BEGIN:VCARD"))
+}
+
+func endsCard(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	if len(b) < 4 || !bytes.EqualFold(b[:4], []byte("END:")) {
+		return false
+	}
+	return strings.HasPrefix(compName(b[4:]), "VCARD")
 }
 
 type logLine struct {
@@ -270,195 +324,407 @@ type logLine struct {
 	err   error
 }
 
-// logical joins physical lines into content lines. A line that grows past
-// MaxLine is cut there and carries an error.
-func logical(lines []physLine) []logLine {
-	out := make([]logLine, 0, len(lines))
-	for i := 0; i < len(lines); i++ {
-		l := lines[i]
-		if len(bytes.TrimSpace(l.text)) == 0 {
-			continue
+// Reader reads the top-level components of a versit text one at a time,
+// so a caller that converts each as it comes holds one component's tree at
+// a time, not the whole file's.
+type Reader struct {
+	raw      []byte
+	off      int       // offset of the next physical line
+	lineNo   int       // physical lines read
+	peeked   *physLine // one line of look-ahead
+	stack    []*Component
+	sawBegin bool
+	done     bool
+	warns    []string
+	// nested holds the offsets of BEGIN:VCARD lines (or AGENT:BEGIN:VCARD)
+	// that open a card inside a card and end before their parent does: an
+	// AGENT or an embedded card, not a card whose END is missing.
+	nested map[int]bool
+	// skipDepth > 0 while components nested deeper than MaxDepth are
+	// skipped.
+	skipDepth int
+	skipFrom  int
+}
+
+// NewReader reads raw.
+func NewReader(raw []byte) *Reader {
+	return &Reader{raw: raw, nested: nestedCards(raw)}
+}
+
+// nestedCards is one pass over the physical lines pairing BEGIN:VCARD with
+// END:VCARD. A card that begins inside another card is nested when both it
+// and the card around it end; when the outer card never ends, the inner
+// BEGIN stands for the outer card's missing END (a phone that forgot it).
+func nestedCards(raw []byte) map[int]bool {
+	type open struct {
+		off, parent int
+		hasChild    bool
+	}
+	var (
+		stack  []open
+		nested map[int]int // child offset → parent offset
+		ended  map[int]bool
+	)
+	for off := 0; off < len(raw); {
+		i := bytes.IndexByte(raw[off:], '\n')
+		end := len(raw)
+		if i >= 0 {
+			end = off + i
 		}
-		ll := logLine{text: l.text, line: i + 1, start: l.start, end: l.end}
-		head, _, hasColon := header(l.text)
-		enc := ""
-		if hasColon {
-			enc = encodingOf(head)
-		}
-		var buf []byte // copy on first append
-		grow := func(b []byte) bool {
-			if buf == nil {
-				buf = append(make([]byte, 0, len(ll.text)+len(b)+64), ll.text...)
+		line := raw[off:end]
+		switch {
+		case len(line) > 0 && (line[0] == 'B' || line[0] == 'b' || line[0] == 'A' || line[0] == 'a' || line[0] == ' ') && beginsCard(line):
+			parent := -1
+			if len(stack) > 0 {
+				parent = stack[len(stack)-1].off
+				stack[len(stack)-1].hasChild = true
 			}
-			if len(buf)+len(b) > MaxLine {
-				ll.err = fmt.Errorf("versit: line %d longer than %d bytes", ll.line, MaxLine)
-				return false
-			}
-			buf = append(buf, b...)
-			ll.text = buf
-			return true
-		}
-	join:
-		for i+1 < len(lines) {
-			next := lines[i+1]
-			var add []byte
-			switch {
-			case enc == "QUOTED-PRINTABLE" && bytes.HasSuffix(ll.text, []byte("=")) && !isBeginEnd(next.text):
-				// Soft line break: drop the "=" and join, which also
-				// mends an =XX escape split across the break. An empty
-				// line after the break ends the value.
-				if buf == nil {
-					buf = append([]byte(nil), ll.text...)
-				}
-				buf = buf[:len(buf)-1]
-				ll.text = buf
-				if len(next.text) == 0 {
-					i++
-					ll.end = next.end
-					break join
-				}
-				add = next.text
-			case len(next.text) > 0 && (next.text[0] == ' ' || next.text[0] == '\t'):
-				if enc == "BASE64" {
-					add = bytes.TrimSpace(next.text)
-				} else {
-					add = next.text[1:]
-				}
-			case enc == "QUOTED-PRINTABLE" && !propStart(next.text) && len(bytes.TrimSpace(next.text)) > 0:
-				// A phone wrapped a quoted-printable value without a
-				// soft break (Sony Ericsson: "N;…:" ⏎ ";=D0=A2…"): a
-				// line that cannot start a property continues it.
-				add = next.text
-				ll.warn = fmt.Sprintf("line %d: quoted-printable value continued without a soft line break", ll.line+1)
-			case enc == "BASE64" && isBase64Line(next.text):
-				// vCard 2.1 base64 runs until a blank line.
-				add = bytes.TrimSpace(next.text)
-			case !hasColon && len(bytes.TrimSpace(next.text)) > 0 && !isBeginEnd(next.text):
-				// A line broken without folding (Symbian ATTENDEE
-				// lines): the break stood for a space.
-				add = append([]byte{' '}, next.text...)
-				ll.warn = fmt.Sprintf("line %d has no colon; joined with the next line", ll.line)
-			default:
-				break join
-			}
-			i++
-			ll.end = next.end
-			if !grow(add) {
-				// Skip the rest of this runaway value.
-				for i+1 < len(lines) && len(lines[i+1].text) > 0 && !isBeginEnd(lines[i+1].text) {
-					if _, _, ok := header(lines[i+1].text); ok && lines[i+1].text[0] != ' ' && !isBase64Line(lines[i+1].text) {
-						break
+			stack = append(stack, open{off: off, parent: parent})
+		case len(line) > 0 && (line[0] == 'E' || line[0] == 'e' || line[0] == ' ') && endsCard(line):
+			if len(stack) > 0 {
+				o := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				// Only cards that hold cards are remembered: a file
+				// of a million flat cards makes no map.
+				if o.hasChild {
+					if ended == nil {
+						ended = map[int]bool{}
 					}
-					i++
+					ended[o.off] = true
 				}
-				break join
-			}
-			if !hasColon {
-				head, _, hasColon = header(ll.text)
-				if hasColon {
-					enc = encodingOf(head)
+				if o.parent >= 0 {
+					if nested == nil {
+						nested = map[int]int{}
+					}
+					nested[o.off] = o.parent
 				}
 			}
 		}
-		out = append(out, ll)
+		off = end + 1
+	}
+	if len(nested) == 0 {
+		return nil
+	}
+	out := map[int]bool{}
+	for child, parent := range nested {
+		if ended[parent] {
+			out[child] = true
+		}
 	}
 	return out
+}
+
+// Warnings returns what was found outside any component so far.
+func (r *Reader) Warnings() []string { return r.warns }
+
+func (r *Reader) peek() (physLine, bool) {
+	if r.peeked != nil {
+		return *r.peeked, true
+	}
+	if r.off >= len(r.raw) {
+		return physLine{}, false
+	}
+	off := r.off
+	var l physLine
+	if i := bytes.IndexByte(r.raw[off:], '\n'); i < 0 {
+		l = physLine{text: r.raw[off:], start: off, end: len(r.raw)}
+	} else {
+		l = physLine{text: r.raw[off : off+i], start: off, end: off + i + 1}
+	}
+	l.text = bytes.TrimRight(l.text, "\r")
+	r.off = l.end
+	r.lineNo++
+	l.no = r.lineNo
+	r.peeked = &l
+	return l, true
+}
+
+func (r *Reader) take() (physLine, bool) {
+	l, ok := r.peek()
+	r.peeked = nil
+	return l, ok
+}
+
+// logical joins physical lines into the next content line. A line that
+// grows past MaxLine is cut there and carries an error.
+func (r *Reader) logical() (logLine, bool) {
+	var l physLine
+	for {
+		var ok bool
+		l, ok = r.take()
+		if !ok {
+			return logLine{}, false
+		}
+		if len(bytes.TrimSpace(l.text)) > 0 {
+			break
+		}
+	}
+	ll := logLine{text: l.text, line: l.no, start: l.start, end: l.end}
+	tooLong := func() {
+		ll.err = fmt.Errorf("versit: line %d longer than %d bytes", ll.line, MaxLine)
+		ll.text = nil
+		// Skip the rest of this runaway value.
+		for {
+			n, ok := r.peek()
+			if !ok || len(n.text) == 0 || isBeginEnd(n.text) {
+				return
+			}
+			if _, _, ok := header(n.text); ok && n.text[0] != ' ' && !isBase64Line(n.text) {
+				return
+			}
+			r.take()
+			ll.end = n.end
+		}
+	}
+	if len(ll.text) > MaxLine {
+		tooLong()
+		return ll, true
+	}
+	head, _, hasColon := header(l.text)
+	enc, name := "", ""
+	if hasColon {
+		enc, name = encodingOf(head), nameOf(head)
+	}
+	var buf []byte // copy on first append
+	grow := func(b []byte) bool {
+		if buf == nil {
+			buf = append(make([]byte, 0, len(ll.text)+len(b)+64), ll.text...)
+		}
+		if len(buf)+len(b) > MaxLine {
+			return false
+		}
+		buf = append(buf, b...)
+		ll.text = buf
+		return true
+	}
+join:
+	for {
+		next, ok := r.peek()
+		if !ok {
+			break
+		}
+		var add []byte
+		switch {
+		case enc == "QUOTED-PRINTABLE" && bytes.HasSuffix(ll.text, []byte("=")) && !isBeginEnd(next.text):
+			// Soft line break: drop the "=" and join, which also
+			// mends an =XX escape split across the break. An empty
+			// line after the break ends the value.
+			if buf == nil {
+				buf = append([]byte(nil), ll.text...)
+			}
+			buf = buf[:len(buf)-1]
+			ll.text = buf
+			if len(next.text) == 0 {
+				r.take()
+				ll.end = next.end
+				break join
+			}
+			add = next.text
+		case len(next.text) > 0 && (next.text[0] == ' ' || next.text[0] == '\t'):
+			if enc == "BASE64" {
+				add = bytes.TrimSpace(next.text)
+			} else {
+				add = next.text[1:]
+			}
+		case enc == "QUOTED-PRINTABLE" && !propStart(next.text) && len(bytes.TrimSpace(next.text)) > 0:
+			// A phone wrapped a quoted-printable value without a
+			// soft break (Sony Ericsson: "N;…:" ⏎ ";=D0=A2…"): a
+			// line that cannot start a property continues it.
+			add = next.text
+			ll.warn = fmt.Sprintf("line %d: quoted-printable value continued without a soft line break", next.no)
+		case enc == "BASE64" && isBase64Line(next.text):
+			// vCard 2.1 base64 runs until a blank line.
+			add = bytes.TrimSpace(next.text)
+		case hasColon && enc == "" && name != "BEGIN" && name != "END" && name != "VERSION" &&
+			len(bytes.TrimSpace(next.text)) > 0 && bytes.IndexByte(next.text, ':') < 0 &&
+			(endsEscaped(ll.text) || !brokenHeader(next.text)):
+			// A vCard 2.1 value continued on a line with no colon
+			// (Android's and Outlook's "Street\" ⏎ "Town;…" ADR):
+			// the line continues the value, as Android's reader
+			// takes it. A backslash before the break escapes it: a
+			// line break in the value; otherwise the break stood
+			// for a space.
+			if endsEscaped(ll.text) {
+				add = append([]byte{'n'}, next.text...)
+			} else {
+				add = append([]byte{' '}, next.text...)
+			}
+			ll.warn = fmt.Sprintf("line %d has no colon; read as the continuation of the %s value above", next.no, name)
+		case !hasColon && len(bytes.TrimSpace(next.text)) > 0 && !isBeginEnd(next.text):
+			// A line broken without folding (Symbian ATTENDEE
+			// lines): the break stood for a space.
+			add = append([]byte{' '}, next.text...)
+			ll.warn = fmt.Sprintf("line %d has no colon; joined with the next line", ll.line)
+		default:
+			break join
+		}
+		r.take()
+		ll.end = next.end
+		if !grow(add) {
+			tooLong()
+			break join
+		}
+		if !hasColon {
+			head, _, hasColon = header(ll.text)
+			if hasColon {
+				enc, name = encodingOf(head), nameOf(head)
+			}
+		}
+	}
+	return ll, true
 }
 
 // Parse reads every top-level component of raw. Text outside any
 // component is skipped (with a warning when it is not blank). It returns
 // ErrNotVersit when raw holds no BEGIN line.
 func Parse(raw []byte) ([]*Component, []string, error) {
-	lines := logical(splitLines(raw))
-	var (
-		top   []*Component
-		stack []*Component
-		warns []string
-	)
-	for idx := 0; idx < len(lines); idx++ {
-		ll := lines[idx]
+	r := NewReader(raw)
+	var top []*Component
+	for {
+		c, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return top, r.Warnings(), err
+		}
+		top = append(top, c)
+	}
+	return top, r.Warnings(), nil
+}
+
+// Next returns the next top-level component. At the end of the input it
+// returns io.EOF, or ErrNotVersit when the input held no BEGIN line at all.
+func (r *Reader) Next() (*Component, error) {
+	raw := r.raw
+	for !r.done {
+		ll, ok := r.logical()
+		if !ok {
+			break
+		}
+		if r.skipDepth > 0 {
+			// Inside components nested too deep: count BEGIN and END
+			// until the skipped one closes.
+			if h, _, ok := header(ll.text); ok {
+				switch strings.ToUpper(strings.TrimSpace(string(h))) {
+				case "BEGIN":
+					r.skipDepth++
+				case "END":
+					r.skipDepth--
+				default:
+					if r.nested[ll.start] {
+						r.skipDepth++ // AGENT:BEGIN:VCARD
+					}
+				}
+			}
+			if r.skipDepth == 0 && len(r.stack) > 0 {
+				cur := r.stack[len(r.stack)-1]
+				cur.Warnings = append(cur.Warnings, fmt.Sprintf("lines %d-%d: components nested deeper than %d skipped; they stay in the raw file", r.skipFrom, ll.line, MaxDepth))
+			}
+			continue
+		}
 		if ll.err != nil {
-			if len(stack) > 0 {
-				stack[len(stack)-1].Err = ll.err
+			if len(r.stack) > 0 {
+				r.stack[len(r.stack)-1].Err = ll.err
 			} else {
-				warns = append(warns, ll.err.Error())
+				r.warns = append(r.warns, ll.err.Error())
 			}
 			continue
 		}
 		headB, valB, ok := header(ll.text)
 		if !ok {
 			msg := fmt.Sprintf("line %d: no colon, dropped: %.40q", ll.line, ll.text)
-			if len(stack) > 0 {
-				cur := stack[len(stack)-1]
+			if len(r.stack) > 0 {
+				cur := r.stack[len(r.stack)-1]
 				cur.Warnings = append(cur.Warnings, msg)
 			} else {
-				warns = append(warns, msg)
+				r.warns = append(r.warns, msg)
 			}
 			continue
 		}
 		name := strings.ToUpper(strings.TrimSpace(string(headB)))
+		agent := false
+		if len(r.stack) > 0 && nameOf(headB) == "AGENT" && r.nested[ll.start] {
+			// AGENT:BEGIN:VCARD (vCard 2.1): the value opens an
+			// embedded card.
+			name, valB, agent = "BEGIN", bytes.TrimSpace(valB)[len("BEGIN:"):], true
+		}
 		if name == "BEGIN" {
-			c := &Component{Name: compName(valB), start: ll.start}
-			if len(stack) > 0 {
-				if len(stack) >= MaxDepth {
-					return top, warns, fmt.Errorf("versit: line %d: components nested deeper than %d", ll.line, MaxDepth)
+			r.sawBegin = true
+			c := &Component{Name: compName(valB), start: ll.start, Line: ll.line, Agent: agent}
+			if len(r.stack) > 0 {
+				parent := r.stack[len(r.stack)-1]
+				if len(r.stack) >= MaxDepth {
+					r.skipDepth, r.skipFrom = 1, ll.line
+					continue
 				}
-				parent := stack[len(stack)-1]
-				if parent.Name == c.Name && len(stack) == 1 && (c.Name == "VCARD" || c.Name == "VNOTE") {
+				if parent.Name == c.Name && (c.Name == "VCARD" && !r.nested[ll.start] || c.Name == "VNOTE" && len(r.stack) == 1) {
 					// A new card before the previous one ended.
 					parent.Warnings = append(parent.Warnings, fmt.Sprintf("no END:%s before line %d", parent.Name, ll.line))
-					parent.Raw = raw[startOf(parent, raw):ll.start]
-					stack = stack[:0]
-					top = append(top, c)
-				} else {
-					parent.Children = append(parent.Children, c)
+					for j := len(r.stack) - 1; j >= 0; j-- {
+						r.stack[j].Raw = raw[r.stack[j].start:ll.start]
+					}
+					done := r.stack[0]
+					c.Raw = raw[ll.start:ll.end]
+					r.stack = append(r.stack[:0], c)
+					return done, nil
 				}
-			} else {
-				top = append(top, c)
+				if c.Name == "VCARD" && parent.Name == "VCARD" && !agent {
+					// A 2.1 AGENT written as "AGENT:" ⏎ "BEGIN:VCARD".
+					if n := len(parent.Props); n > 0 && parent.Props[n-1].Name == "AGENT" && strings.TrimSpace(parent.Props[n-1].Value) == "" {
+						parent.Props = parent.Props[:n-1]
+						c.Agent = true
+					}
+				}
+				parent.Children = append(parent.Children, c)
 			}
 			c.Raw = raw[ll.start:ll.end]
-			stack = append(stack, c)
+			r.stack = append(r.stack, c)
 			continue
 		}
 		if name == "END" {
-			if len(stack) == 0 {
-				warns = append(warns, fmt.Sprintf("line %d: END without BEGIN", ll.line))
+			if len(r.stack) == 0 {
+				r.warns = append(r.warns, fmt.Sprintf("line %d: END without BEGIN", ll.line))
 				continue
 			}
 			want := compName(valB)
 			// Close up to the matching component.
 			match := -1
-			for j := len(stack) - 1; j >= 0; j-- {
-				if stack[j].Name == want || strings.HasPrefix(want, stack[j].Name) {
+			for j := len(r.stack) - 1; j >= 0; j-- {
+				if r.stack[j].Name == want || strings.HasPrefix(want, r.stack[j].Name) {
 					match = j
 					break
 				}
 			}
 			if match < 0 {
-				cur := stack[len(stack)-1]
+				cur := r.stack[len(r.stack)-1]
 				cur.Warnings = append(cur.Warnings, fmt.Sprintf("line %d: END:%s does not match BEGIN:%s", ll.line, want, cur.Name))
 				continue
 			}
-			if stack[match].Name != want {
-				stack[match].Warnings = append(stack[match].Warnings, fmt.Sprintf("line %d: END value %q read as %s", ll.line, strings.TrimSpace(string(valB)), stack[match].Name))
+			if r.stack[match].Name != want {
+				r.stack[match].Warnings = append(r.stack[match].Warnings, fmt.Sprintf("line %d: END value %q read as %s", ll.line, strings.TrimSpace(string(valB)), r.stack[match].Name))
 			}
-			for j := len(stack) - 1; j >= match; j-- {
-				c := stack[j]
-				c.Raw = raw[startOf(c, raw):ll.end]
+			for j := len(r.stack) - 1; j >= match; j-- {
+				c := r.stack[j]
+				c.Raw = raw[c.start:ll.end]
 				if j > match {
 					c.Warnings = append(c.Warnings, fmt.Sprintf("no END:%s", c.Name))
 				}
 			}
-			stack = stack[:match]
-			continue
-		}
-		if len(stack) == 0 {
-			if len(bytes.TrimSpace(ll.text)) > 0 {
-				warns = append(warns, fmt.Sprintf("line %d: outside any component, skipped", ll.line))
+			top := r.stack[0]
+			r.stack = r.stack[:match]
+			if match == 0 {
+				return top, nil
 			}
 			continue
 		}
-		cur := stack[len(stack)-1]
+		if len(r.stack) == 0 {
+			if len(bytes.TrimSpace(ll.text)) > 0 {
+				r.warns = append(r.warns, fmt.Sprintf("line %d: outside any component, skipped", ll.line))
+			}
+			continue
+		}
+		cur := r.stack[len(r.stack)-1]
 		p, w := parseProp(headB, valB, ll.line)
 		if ll.warn != "" {
 			cur.Warnings = append(cur.Warnings, ll.warn)
@@ -468,18 +734,22 @@ func Parse(raw []byte) ([]*Component, []string, error) {
 			cur.Props = append(cur.Props, p)
 		}
 	}
-	for j := len(stack) - 1; j >= 0; j-- {
-		c := stack[j]
-		c.Raw = raw[startOf(c, raw):]
-		c.Err = fmt.Errorf("versit: %s never ended", c.Name)
+	r.done = true
+	if len(r.stack) > 0 {
+		for j := len(r.stack) - 1; j >= 0; j-- {
+			c := r.stack[j]
+			c.Raw = raw[c.start:]
+			c.Err = fmt.Errorf("versit: %s never ended", c.Name)
+		}
+		top := r.stack[0]
+		r.stack = nil
+		return top, nil
 	}
-	if len(top) == 0 {
-		return nil, warns, ErrNotVersit
+	if !r.sawBegin {
+		return nil, ErrNotVersit
 	}
-	return top, warns, nil
+	return nil, io.EOF
 }
-
-func startOf(c *Component, _ []byte) int { return c.start }
 
 func compName(v []byte) string {
 	s := strings.ToUpper(strings.TrimSpace(string(v)))
@@ -506,6 +776,14 @@ func parseProp(head, val []byte, line int) (*Prop, []string) {
 		p.Group, name = g, n
 	}
 	p.Name = strings.ToUpper(name)
+	if !utf8.ValidString(p.Name) || countControls(p.Name, false) > 0 || !utf8.ValidString(p.Group) || countControls(p.Group, false) > 0 {
+		// Warnings name the property: no raw bytes or escape sequences
+		// in them (the converters rewrite such a name as X-…).
+		n, _ := DecodeCharset([]byte(p.Name), "")
+		g, _ := DecodeCharset([]byte(p.Group), "")
+		p.Name, p.Group = dropControls(n, false), dropControls(g, false)
+		warns = append(warns, fmt.Sprintf("line %d: property name %q repaired", line, name))
+	}
 	if p.Name == "" {
 		return nil, []string{fmt.Sprintf("line %d: empty property name, dropped", line)}
 	}
@@ -527,6 +805,12 @@ func parseProp(head, val []byte, line int) (*Prop, []string) {
 		k = strings.ToUpper(strings.TrimSpace(k))
 		p.Params = append(p.Params, Param{Name: k, Values: splitParamValues(v)})
 	}
+	for i := range p.Params {
+		pa := &p.Params[i]
+		if bad := repairParam(pa); bad != "" {
+			warns = append(warns, fmt.Sprintf("line %d: %s: parameter %s %s", line, p.Name, pa.Name, bad))
+		}
+	}
 	enc := ""
 	if e, ok := p.Param("ENCODING"); ok {
 		switch strings.ToUpper(e) {
@@ -546,7 +830,14 @@ func parseProp(head, val []byte, line int) (*Prop, []string) {
 			warns = append(warns, fmt.Sprintf("line %d: %s: malformed quoted-printable kept literally", line, p.Name))
 		}
 	case "BASE64":
-		p.Value = string(stripSpace(val))
+		v := string(stripSpace(val))
+		if !utf8.ValidString(v) || countControls(v, false) > 0 {
+			// Not base64 at all: keep what can be written.
+			v, _ = replaceInvalid([]byte(v))
+			v = dropControls(v, false)
+			warns = append(warns, fmt.Sprintf("line %d: %s: base64 value holds bytes that are not base64; invalid bytes replaced", line, p.Name))
+		}
+		p.Value = v
 		return p, warns
 	default:
 		b = val
@@ -556,8 +847,66 @@ func parseProp(head, val []byte, line int) (*Prop, []string) {
 	if w != "" {
 		warns = append(warns, fmt.Sprintf("line %d: %s: %s", line, p.Name, w))
 	}
+	if n := countControls(s, true); n > 0 {
+		s = dropControls(s, true)
+		warns = append(warns, fmt.Sprintf("line %d: %s: %d control character(s) removed from the value", line, p.Name, n))
+	}
 	p.Value = s
 	return p, warns
+}
+
+// repairParam makes a parameter's name and values valid UTF-8 without
+// control characters (RFC 6350 param-value, RFC 5545 paramtext): invalid
+// bytes are decoded as values with no CHARSET are, control characters
+// other than tab (white space, allowed) are removed. It says what it did,
+// or "" when nothing needed repair.
+func repairParam(pa *Param) string {
+	var did []string
+	for j, v := range pa.Values {
+		if !utf8.ValidString(v) {
+			v, _ = DecodeCharset([]byte(v), "")
+			did = append(did, "invalid UTF-8 repaired")
+		}
+		if countControls(v, false) > 0 {
+			v = dropControls(v, false)
+			did = append(did, "control characters removed")
+		}
+		pa.Values[j] = v
+	}
+	if !utf8.ValidString(pa.Name) || countControls(pa.Name, false) > 0 {
+		n, _ := DecodeCharset([]byte(pa.Name), "")
+		pa.Name = dropControls(n, false)
+		did = append(did, "name repaired")
+	}
+	if len(did) == 0 {
+		return ""
+	}
+	return strings.Join(did, ", ") + " (the raw file keeps the original)"
+}
+
+// countControls counts C0 control characters and DEL; tab, and with
+// lineBreaks CR and LF, are allowed.
+func countControls(s string, lineBreaks bool) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 0x20 || c == 0x7f) && c != '\t' && !(lineBreaks && (c == '\r' || c == '\n')) {
+			n++
+		}
+	}
+	return n
+}
+
+func dropControls(s string, lineBreaks bool) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t', lineBreaks && (r == '\r' || r == '\n'):
+			return r
+		case r < 0x20 || r == 0x7f:
+			return -1
+		}
+		return r
+	}, s)
 }
 
 func splitParamValues(v string) []string {
